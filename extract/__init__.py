@@ -1,0 +1,1 @@
+"""ELT extractor: one half-open UTC window from a source into BigQuery or DuckDB."""
