@@ -1,0 +1,5 @@
+"""Entry point for `python -m extract.powerbi`."""
+
+from extract.powerbi.cli import main
+
+raise SystemExit(main())

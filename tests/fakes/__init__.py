@@ -1,0 +1,1 @@
+"""Local fakes of vendor APIs, written from their documented contracts."""
