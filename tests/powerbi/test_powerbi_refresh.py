@@ -12,7 +12,7 @@ from extract.errors import ExitCode
 from extract.powerbi.client import RetryPolicy
 from extract.powerbi.durations import parse_duration
 from tests.fakes.powerbi import FakePowerBI
-from tests.powerbi.conftest import CLIENT_SECRET, DATASET_ID, TARGET, WORKSPACE_ID, run_cli
+from tests.powerbi.support import CLIENT_SECRET, DATASET_ID, TARGET, WORKSPACE_ID, run_cli
 
 pytestmark = pytest.mark.usefixtures("powerbi_env")
 
@@ -96,6 +96,17 @@ def test_a_failed_refresh_exits_1_with_the_service_error_in_one_line(fake: FakeP
     assert "\n" not in error
     assert run.finished["status"] == "Failed"
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize(("final", "exit_code"), [("Disabled", ExitCode.USAGE), ("Cancelled", ExitCode.FAILURE)])
+def test_disabled_and_cancelled_refreshes_end_the_wait(fake: FakePowerBI, final: str, exit_code: ExitCode) -> None:
+    fake.add_dataset(WORKSPACE_ID, DATASET_ID, statuses=["Unknown", final])
+
+    run = run_cli(*TARGET)
+
+    assert run.exit_code == exit_code
+    assert run.finished["status"] == final
+    assert final in run.events("powerbi_refresh_error")[0]["message"]
 
 
 def test_still_running_at_the_timeout_exits_75_and_leaves_the_refresh_running(fake: FakePowerBI) -> None:
