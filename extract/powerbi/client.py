@@ -230,8 +230,8 @@ class PowerBIClient:
 def _client_error(what: str, status: int, detail: str) -> ExtractError:
     if status == 401:
         return UsageError(
-            f"{what}: Power BI rejected the service principal's token (HTTP 401 {detail}); allow service "
-            "principals to use Power BI APIs in the tenant settings and check the app registration"
+            f"{what}: Power BI rejected the service principal's token (HTTP 401 {detail}); allow it in the "
+            "tenant setting 'Service principals can use Fabric APIs' and add it to the workspace (docs/powerbi.md)"
         )
     if status == 403:
         return UsageError(
