@@ -169,6 +169,7 @@ def main(
         status=outcome.status,
         request_id=outcome.request_id,
         joined_existing=outcome.joined_existing,
+        polls=outcome.polls,
         duration_s=round(duration, 3),
         exit_code=int(ExitCode.OK),
     )

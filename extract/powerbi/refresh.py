@@ -185,7 +185,7 @@ class DatasetRefresher:
             ExtractError: API errors, mapped to exit codes by the client.
         """
         deadline = self._clock() + timeout_s
-        request_id, joined = self._start_or_join(body)
+        request_id, joined = self._start_or_join(body, conflict_wait_s=poll_interval_s)
         entry, polls = self._wait(request_id, deadline=deadline, timeout_s=timeout_s, poll_interval_s=poll_interval_s)
         request_id = entry.request_id or request_id
         if entry.status == COMPLETED:
@@ -218,8 +218,11 @@ class DatasetRefresher:
                 return entry
         return None  # Not listed yet: Power BI adds the entry shortly after the 202.
 
-    def _start_or_join(self, body: dict[str, Any]) -> tuple[str | None, bool]:
-        for _ in range(_MAX_START_ATTEMPTS):
+    def _start_or_join(self, body: dict[str, Any], *, conflict_wait_s: float) -> tuple[str | None, bool]:
+        for attempt in range(_MAX_START_ATTEMPTS):
+            if attempt:
+                # A 409 whose refresh is not in the history yet: give the history time to list it.
+                self._sleep(conflict_wait_s)
             running = self.latest()
             if running is not None and running.in_progress:
                 self._log_join(running, "a refresh is already running")
@@ -228,7 +231,7 @@ class DatasetRefresher:
             if response.status_code == 409:
                 self._log.info(
                     "powerbi_refresh_conflict",
-                    "Power BI answered 409: a refresh started meanwhile; joining it",
+                    "Power BI answered 409 Conflict: a refresh started meanwhile; joining it",
                     status="Conflict",
                 )
                 continue

@@ -79,6 +79,18 @@ def test_a_409_conflict_joins_the_refresh_that_started_meanwhile(fake: FakePower
     assert run.finished["joined_existing"] is True
 
 
+def test_a_409_without_a_running_refresh_in_the_history_exits_75_after_a_few_tries(fake: FakePowerBI) -> None:
+    fake.inject("start_refresh", 409, {"error": {"code": "Conflict"}}, times=10)
+
+    run = run_cli(*TARGET, "--poll-interval", "15s")
+
+    assert run.exit_code == ExitCode.TRANSIENT
+    posts = len(fake.calls("POST", REFRESHES))
+    assert posts > 1
+    assert run.clock.sleeps == [parse_duration("15s")] * (posts - 1)
+    assert "409" in run.events("powerbi_refresh_error")[0]["message"]
+
+
 def test_a_failed_refresh_exits_1_with_the_service_error_in_one_line(fake: FakePowerBI) -> None:
     failure = {
         "errorCode": "ModelRefreshFailed_CredentialsNotSpecified",
