@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import json
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -285,3 +286,23 @@ def scheduled_intervals(dag: Any, count: int) -> list[tuple[datetime, datetime]]
         last = info.data_interval
         intervals.append((last.start, last.end))
     return intervals
+
+
+def serialized_dag() -> Any:
+    """The DAG as the scheduler sees it: serialized to JSON and back (this also proves it serializes)."""
+    if airflow_major() >= 3:
+        from airflow.serialization.serialized_objects import DagSerialization as Serialization
+    else:
+        from airflow.serialization.serialized_objects import SerializedDAG as Serialization
+    return Serialization.from_dict(json.loads(json.dumps(Serialization.to_dict(get_dag()))))
+
+
+def backfill_intervals(from_date: datetime, to_date: datetime) -> list[tuple[datetime, datetime]]:
+    """The data intervals of the runs `airflow backfill create` / `airflow dags backfill` would create.
+
+    Both commands enumerate runs with the scheduler's `iter_dagrun_infos_between(from, to)`: one run per
+    interval whose logical date (the interval's start) lies in `[from_date, to_date]`.
+    """
+    dag = serialized_dag()
+    infos = dag.iter_dagrun_infos_between(from_date, to_date)
+    return [(info.data_interval.start, info.data_interval.end) for info in infos]

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tests.dags.render import failure_outcome, get_dag, pod_summary, render_pod, scheduled_intervals
+from tests.dags.render import (
+    backfill_intervals,
+    failure_outcome,
+    get_dag,
+    pod_summary,
+    render_pod,
+    scheduled_intervals,
+)
 
 EXIT_CASES: list[tuple[int | None, str | None]] = [
     (0, "Completed"),
@@ -31,6 +38,8 @@ def dag_report(since: datetime, until: datetime) -> dict[str, Any]:
         "max_active_runs": dag.max_active_runs,
         "start_date": dag.start_date.isoformat(),
         "first_intervals": [[s.isoformat(), e.isoformat()] for s, e in scheduled_intervals(dag, 2)],
+        # `backfill create --from-date SINCE --to-date UNTIL` / `dags backfill -s SINCE -e UNTIL`
+        "backfill_intervals": [[s.isoformat(), e.isoformat()] for s, e in backfill_intervals(since, until)],
         "upstream": {t.task_id: sorted(t.upstream_task_ids) for t in dag.tasks},
         "tasks": {
             t.task_id: {

@@ -20,6 +20,7 @@ from tests.dags.render import (
     TEST_VARIABLES,
     UNTIL,
     airflow_variables,
+    backfill_intervals,
     base_container,
     build_context,
     failure_outcome,
@@ -123,6 +124,20 @@ def test_schedule_yields_consecutive_full_utc_days(dag) -> None:
         assert end - start == timedelta(days=1)
         assert end == next_start
         assert start.utcoffset() == timedelta(0)
+
+
+def test_a_backfill_is_one_run_per_day_each_rendering_its_own_window() -> None:
+    from_date, to_date = SINCE, SINCE + timedelta(days=6)
+    intervals = backfill_intervals(from_date, to_date)
+    # --to-date is inclusive of logical dates: 7 runs cover [from_date, to_date + 1 day).
+    assert [start for start, _ in intervals] == [from_date + timedelta(days=n) for n in range(7)]
+    assert intervals[-1][1] == to_date + timedelta(days=1)
+    for start, end in intervals:
+        args = base_container(render_pod("extract_mysql", start, end)).args
+        assert (args[args.index("--since") + 1], args[args.index("--until") + 1]) == (
+            start.isoformat(),
+            end.isoformat(),
+        )
 
 
 def test_a_failed_source_stops_dbt_and_power_bi(dag, config) -> None:
