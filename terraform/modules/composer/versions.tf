@@ -1,0 +1,15 @@
+# Provider requirements of the composer module (Cloud Composer 3 environment).
+terraform {
+  required_version = ">= 1.6, < 2.0"
+
+  required_providers {
+    google = {
+      source  = "hashicorp/google"
+      version = "~> 6.50"
+    }
+    google-beta = {
+      source  = "hashicorp/google-beta"
+      version = "~> 6.50"
+    }
+  }
+}
