@@ -1,0 +1,181 @@
+"""The destination side of a run: a dlt pipeline into the staging dataset, then `apply` into the target.
+
+- `duckdb` (default): the file named by dlt's `DESTINATION__DUCKDB__CREDENTIALS`, else
+  `./warehouse.duckdb`. Each dataset is a schema.
+- `bigquery`: project, location and credentials the dlt way (env `DESTINATION__BIGQUERY__...`,
+  `.dlt/` TOML, or Application Default Credentials / Workload Identity). Large loads stage through
+  GCS when `DESTINATION__FILESYSTEM__BUCKET_URL` (`gs://bucket/path`) is set.
+
+dlt keeps no state between runs here: each run uses a fresh pipelines directory (under `DLT_DATA_DIR`
+or the system temp dir) and never restores state from the destination. The window is the only state.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from extract.apply import BigQueryDialect, Column, Dialect, DuckDBDialect
+
+DEFAULT_DUCKDB_FILE = "warehouse.duckdb"
+DESTINATIONS = ("duckdb", "bigquery")
+DEFAULT_DUCKDB_MEMORY_LIMIT = "128MB"
+
+# Set before dlt reads its configuration: no telemetry calls (no internet in pods), no state restore.
+_DLT_DEFAULTS = {
+    "RUNTIME__DLTHUB_TELEMETRY": "false",
+    "RESTORE_FROM_DESTINATION": "false",
+    "RUNTIME__LOG_LEVEL": "ERROR",
+    # dlt imports Airflow to look for secrets when Airflow is installed (10 s per lookup on 2 cores);
+    # the extractor reads its secrets from env and .dlt/ only.
+    "PROVIDERS__ENABLE_AIRFLOW_SECRETS": "false",
+}
+
+
+def configure_dlt_environment() -> None:
+    """Apply the dlt settings this extractor relies on, unless the operator set them explicitly."""
+    for key, value in _DLT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+
+
+def duckdb_path() -> Path:
+    """The DuckDB file this run writes to."""
+    configured = os.environ.get("DESTINATION__DUCKDB__CREDENTIALS")
+    return Path(configured) if configured else Path.cwd() / DEFAULT_DUCKDB_FILE
+
+
+@contextmanager
+def pipelines_dir() -> Iterator[Path]:
+    """A fresh, private dlt working directory, removed when the run ends."""
+    base = os.environ.get("DLT_DATA_DIR") or None
+    if base:
+        Path(base).mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix="extract-", dir=base))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+class Destination:
+    """A dlt pipeline bound to `<dataset>_staging` plus the SQL that applies chunks to `<dataset>`.
+
+    Args:
+        kind: `duckdb` or `bigquery`.
+        dataset: Target dataset (DuckDB schema).
+        pipeline_name: dlt pipeline name (one per source and dataset).
+        workdir: dlt pipelines directory for this run.
+    """
+
+    def __init__(self, kind: str, dataset: str, pipeline_name: str, workdir: Path) -> None:
+        import dlt
+
+        self.kind = kind
+        self.dataset = dataset
+        self.staging_dataset = f"{dataset}_staging"
+        staging = None
+        if kind == "duckdb":
+            path = duckdb_path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # A bounded memory limit keeps the whole run pod-sized; DuckDB spills to disk beyond it.
+            config = {
+                "memory_limit": os.environ.get("EXTRACT_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT),
+                "threads": int(os.environ.get("EXTRACT_DUCKDB_THREADS", "2")),
+            }
+            destination: Any = dlt.destinations.duckdb(credentials={"database": str(path), "global_config": config})
+            self.location = str(path)
+        else:
+            destination = dlt.destinations.bigquery()
+            if os.environ.get("DESTINATION__FILESYSTEM__BUCKET_URL"):
+                staging = "filesystem"
+            self.location = "bigquery"
+        self.pipeline = dlt.pipeline(
+            pipeline_name=pipeline_name,
+            pipelines_dir=str(workdir),
+            destination=destination,
+            staging=staging,
+            dataset_name=self.staging_dataset,
+        )
+        self._dialect: Dialect | None = None
+        from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+        # dlt's default naming convention; the pipeline's schema does not exist before its first run.
+        self._naming = NamingConvention()
+
+    @property
+    def dialect(self) -> Dialect:
+        """SQL dialect of the destination."""
+        if self._dialect is None:
+            if self.kind == "duckdb":
+                self._dialect = DuckDBDialect()
+            else:
+                with self.pipeline.sql_client() as client:
+                    self._dialect = BigQueryDialect(client.project_id)  # type: ignore[attr-defined]
+        return self._dialect
+
+    def normalize(self, identifier: str) -> str:
+        """The name dlt gives to a source identifier (`SystemModstamp` -> `system_modstamp`)."""
+        return self._naming.normalize_identifier(identifier)
+
+    def load(self, resources: Iterable[Any]) -> None:
+        """Run the dlt pipeline (extract, normalize, load) into the staging dataset."""
+        self.pipeline.run(list(resources), loader_file_format="parquet")
+
+    def columns(self, dataset: str, table: str) -> tuple[Column, ...]:
+        """Columns of `dataset.table` in the destination, empty when the table does not exist."""
+        if self.kind == "duckdb":
+            sql = (
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position"
+            )
+            args: tuple[Any, ...] = (dataset, table)
+        else:
+            sql = (
+                f"SELECT column_name, data_type FROM `{self.dialect.project}`.`{dataset}`.INFORMATION_SCHEMA.COLUMNS "  # type: ignore[attr-defined]
+                "WHERE table_name = %s ORDER BY ordinal_position"
+            )
+            args = (table,)
+        try:
+            with self.pipeline.sql_client() as client:
+                rows = client.execute_sql(sql, *args) or []
+        except Exception as exc:
+            if self.kind == "bigquery" and "Not found" in str(exc):
+                return ()
+            raise
+        return tuple(Column(str(name), str(sql_type)) for name, sql_type in rows)
+
+    def distinct_days(self, table: str, column: str) -> tuple[date, ...]:
+        """Distinct UTC days of `column` among the staged rows of `table`."""
+        d = self.dialect
+        sql = f"SELECT DISTINCT {d.day_of(d.quote(column))} FROM {d.qualify(self.staging_dataset, table)}"
+        with self.pipeline.sql_client() as client:
+            if self.kind == "duckdb":
+                client.execute_sql("SET TimeZone = 'UTC'")
+            rows = client.execute_sql(sql) or []
+        return tuple(sorted(r[0] for r in rows if r[0] is not None))
+
+    def execute(self, statements: list[str]) -> None:
+        """Run `statements` in one transaction."""
+        if not statements:
+            return
+        with self.pipeline.sql_client() as client:
+            if self.kind == "duckdb":
+                client.execute_sql("SET TimeZone = 'UTC'")
+                client.execute_sql(f"CREATE SCHEMA IF NOT EXISTS {self.dialect.quote(self.dataset)}")
+                with client.begin_transaction():
+                    for statement in statements:
+                        client.execute_sql(statement)
+            else:
+                location = getattr(client, "location", None) or os.environ.get("DESTINATION__BIGQUERY__LOCATION")
+                options = f" OPTIONS(location='{location}')" if location else ""
+                client.execute_sql(
+                    f"CREATE SCHEMA IF NOT EXISTS `{self.dialect.project}`.`{self.dataset}`{options}"  # type: ignore[attr-defined]
+                )
+                for statement in self.dialect.wrap_transaction(statements):
+                    client.execute_sql(statement)

@@ -1,0 +1,342 @@
+"""One extract run: a source, a window cut into chunks, each chunk loaded and committed on its own."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from extract import __version__
+from extract.apply import TablePlan, table_statements
+from extract.destination import Destination, configure_dlt_environment, pipelines_dir
+from extract.errors import ExitCode, ExtractError, TransientError
+from extract.log import log, redact
+from extract.manifest import TableSpec, parse_section, read_manifest_file
+from extract.registry import load_source_class
+from extract.report import RunReport, TableReport
+from extract.sources.base import Batch, Source
+from extract.window import Window, format_instant
+
+EXTRACTED_AT = "_extracted_at"
+
+
+@dataclass
+class RunOptions:
+    """What the CLI asked for.
+
+    Args:
+        source: Registered source name.
+        window: The whole window `[since, until)`.
+        destination: `duckdb` or `bigquery`.
+        dataset: Target dataset; `raw_<source>` when None.
+        config: Manifest file replacing the packaged one.
+        tables: Subset of manifest tables, in manifest order.
+        chunk: Sub-window length; the whole window when None.
+        dry_run: Plan and count only.
+        report: Where to write the JSON report.
+        argv: The original arguments, used to print the resume command.
+    """
+
+    source: str
+    window: Window
+    destination: str = "duckdb"
+    dataset: str | None = None
+    config: Path | None = None
+    tables: list[str] | None = None
+    chunk: timedelta | None = None
+    dry_run: bool = False
+    report: Path | None = None
+    argv: list[str] = field(default_factory=list)
+
+    @property
+    def dataset_name(self) -> str:
+        """The target dataset."""
+        return self.dataset or f"raw_{self.source}"
+
+
+def resume_command(argv: list[str], since: datetime) -> str:
+    """The command that reruns `argv` from `since` (the first chunk that did not commit)."""
+    args: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg == "--since":
+            skip = True
+            continue
+        if arg.startswith("--since="):
+            continue
+        args.append(arg)
+    return shlex.join(["python", "-m", "extract", *args, "--since", format_instant(since)])
+
+
+def _with_extracted_at(batch: Batch, extracted_at: datetime) -> Batch:
+    if isinstance(batch, pa.Table):
+        stamp = pa.repeat(pa.scalar(extracted_at, pa.timestamp("us", tz="UTC")), batch.num_rows)
+        return batch.append_column(EXTRACTED_AT, stamp)
+    for row in batch:
+        row[EXTRACTED_AT] = extracted_at
+    return batch
+
+
+def _counting(
+    source: Source,
+    table: TableSpec,
+    window: Window,
+    extracted_at: datetime,
+    rows: Counter[str],
+    anomalies: Counter[str],
+) -> Callable[[], Iterator[Batch]]:
+    def generate() -> Iterator[Batch]:
+        for batch in source.read(table, window, anomalies):
+            size = batch.num_rows if isinstance(batch, pa.Table) else len(batch)
+            if size:
+                rows[table.name] += size
+                yield _with_extracted_at(batch, extracted_at)
+
+    return generate
+
+
+class Runner:
+    """Runs one `RunOptions` end to end and fills its `RunReport`."""
+
+    def __init__(self, options: RunOptions, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.options = options
+        self.now = now
+        self.chunks = options.window.split(options.chunk)
+        self.report = RunReport.start(
+            options.source, options.destination, options.dataset_name, options.window, self.chunks
+        )
+        self.report.version = __version__
+        self.source: Source | None = None
+
+    def run(self) -> RunReport:
+        """Execute the run; raises `ExtractError` after recording the failure in the report."""
+        started = time.monotonic()
+        self.report.started_at = format_instant(self.now())
+        try:
+            tables = self._open_source()
+            if self.options.dry_run:
+                self._plan(tables)
+                self.report.status = "dry-run"
+            else:
+                self._load(tables)
+                self.report.status = "success"
+            self.report.exit_code = int(ExitCode.OK)
+        except BaseException as exc:
+            error = self._as_extract_error(exc)
+            self.report.status = "failed"
+            self.report.exit_code = int(error.exit_code)
+            self.report.error = redact(str(error))
+            raise error from exc
+        finally:
+            if self.source is not None:
+                self.source.close()
+            self.report.finished_at = format_instant(self.now())
+            self.report.duration_s = round(time.monotonic() - started, 3)
+        return self.report
+
+    # -- steps -------------------------------------------------------------------------------------
+
+    def _open_source(self) -> tuple[TableSpec, ...]:
+        configure_dlt_environment()
+        source_cls = load_source_class(self.options.source)
+        label, content = read_manifest_file(self.options.config)
+        manifest = parse_section(self.options.source, label, content, source_cls.rules)
+        tables = manifest.select(self.options.tables)
+        self.source = source_cls(manifest)
+        self.source.open(tables)
+        for table in tables:
+            self.report.tables[table.name] = TableReport(table.name, table.write_disposition)
+        return tables
+
+    def _plan(self, tables: tuple[TableSpec, ...]) -> None:
+        assert self.source is not None
+        for chunk, chunk_report in zip(self.chunks, self.report.chunks, strict=True):
+            chunk_report.status = "planned"
+            for table in tables:
+                rows = self.source.count(table, chunk)
+                chunk_report.rows += rows
+                table_report = self.report.tables[table.name]
+                table_report.rows_in_source = (table_report.rows_in_source or 0) + rows
+                table_report.status = "planned"
+                log(
+                    "plan",
+                    f"{self.options.source}.{table.name} {chunk}: {rows} rows "
+                    f"where {self.source.describe_window(table, chunk)}",
+                    source=self.options.source,
+                    table=table.name,
+                    window=str(chunk),
+                    rows=rows,
+                    write_disposition=table.write_disposition,
+                )
+
+    def _load(self, tables: tuple[TableSpec, ...]) -> None:
+        assert self.source is not None
+        extracted_at = self.now()
+        pipeline_name = f"extract_{self.options.source}_{self.options.dataset_name}"
+        progress = _progress(len(self.chunks))
+        with pipelines_dir() as workdir:
+            destination = Destination(self.options.destination, self.options.dataset_name, pipeline_name, workdir)
+            for index, chunk in enumerate(self.chunks):
+                chunk_report = self.report.chunks[index]
+                chunk_started = time.monotonic()
+                try:
+                    rows = self._load_chunk(destination, tables, chunk, extracted_at)
+                except BaseException:
+                    chunk_report.status = "failed"
+                    self.report.resume_command = resume_command(self.options.argv, chunk.since)
+                    raise
+                finally:
+                    chunk_report.duration_s = round(time.monotonic() - chunk_started, 3)
+                chunk_report.status = "committed"
+                chunk_report.rows = sum(rows.values())
+                if progress is not None:
+                    progress.update(1)
+                log(
+                    "chunk_committed",
+                    f"{self.options.source} {chunk}: committed {chunk_report.rows} rows "
+                    f"in {chunk_report.duration_s:.1f}s",
+                    source=self.options.source,
+                    window=str(chunk),
+                    rows=chunk_report.rows,
+                    duration_s=chunk_report.duration_s,
+                    tables=dict(rows),
+                )
+        if progress is not None:
+            progress.close()
+        for table in tables:
+            self.report.tables[table.name].status = "success"
+
+    def _load_chunk(
+        self, destination: Destination, tables: tuple[TableSpec, ...], chunk: Window, extracted_at: datetime
+    ) -> Counter[str]:
+        import dlt
+
+        assert self.source is not None
+        rows: Counter[str] = Counter()
+        anomalies: dict[str, Counter[str]] = {t.name: Counter() for t in tables}
+        started = {t.name: time.monotonic() for t in tables}
+        resources = []
+        for table in tables:
+            hints = {destination.normalize(k): dict(v) for k, v in self.source.column_hints(table).items()}
+            resources.append(
+                dlt.resource(
+                    _counting(self.source, table, chunk, extracted_at, rows, anomalies[table.name]),
+                    name=destination.normalize(table.name),
+                    write_disposition="replace",
+                    columns=hints or None,
+                )
+            )
+        destination.load(resources)
+        # Arrow's allocator keeps freed buffers cached; hand them back before DuckDB works.
+        pa.default_memory_pool().release_unused()
+        statements: list[str] = []
+        for table in tables:
+            plan = self._table_plan(destination, table, rows[table.name])
+            statements += table_statements(
+                destination.dialect, destination.dataset, destination.staging_dataset, plan, chunk
+            )
+        destination.execute(statements)
+        for table in tables:
+            report = self.report.tables[table.name]
+            report.rows_loaded += rows[table.name]
+            report.add_anomalies(dict(anomalies[table.name]))
+            report.duration_s = round(report.duration_s + time.monotonic() - started[table.name], 3)
+        return rows
+
+    def _table_plan(self, destination: Destination, table: TableSpec, staged_rows: int) -> TablePlan:
+        assert self.source is not None
+        name = destination.normalize(table.name)
+        norm = destination.normalize
+        staged = destination.columns(destination.staging_dataset, name) if staged_rows else ()
+        partition = norm(table.partition) if table.partition else None
+        days = ()
+        if staged_rows and table.primary_key and partition:
+            days = destination.distinct_days(name, partition)
+        return TablePlan(
+            spec=table,
+            table=name,
+            cursor=norm(table.cursor),
+            primary_key=tuple(norm(k) for k in table.primary_key),
+            partition=partition,
+            cluster=tuple(norm(c) for c in table.cluster),
+            staged_columns=staged,
+            target_columns=destination.columns(destination.dataset, name),
+            staged_rows=staged_rows,
+            partition_days=days,
+            unique_key=self.source.key_is_unique(table),
+        )
+
+    # -- errors ------------------------------------------------------------------------------------
+
+    def _as_extract_error(self, exc: BaseException) -> ExtractError:
+        cause = _root_cause(exc)
+        if isinstance(cause, ExtractError):
+            return cause
+        if isinstance(cause, KeyboardInterrupt):
+            return ExtractError("interrupted", ExitCode.FAILURE)
+        classified = self.source.classify(cause) if self.source is not None else None
+        if classified is not None:
+            return classified
+        return _classify_destination(cause, self.options) or ExtractError(
+            f"{self.options.source} {self.options.window}: {type(cause).__name__}: {_first_line(cause)}"
+        )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:500] if text else ""
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """Unwrap dlt's PipelineStepFailed and resource wrappers to the exception that started it."""
+    seen = set()
+    while id(exc) not in seen:
+        seen.add(id(exc))
+        inner = getattr(exc, "exception", None)
+        if isinstance(inner, BaseException):
+            exc = inner
+            continue
+        if type(exc).__module__.startswith("dlt") and exc.__cause__ is not None:
+            exc = exc.__cause__
+            continue
+        if type(exc).__module__.startswith("dlt") and exc.__context__ is not None:
+            exc = exc.__context__
+            continue
+        break
+    return exc
+
+
+def _classify_destination(exc: BaseException, options: RunOptions) -> ExtractError | None:
+    text = str(exc)
+    lowered = text.lower()
+    where = f"{options.destination}:{options.dataset_name}"
+    if "could not set lock on file" in lowered or "conflicting lock" in lowered:
+        return TransientError(
+            f"{where}: the DuckDB file is locked by another process; retry when it is released ({_first_line(exc)})"
+        )
+    if (isinstance(exc, OSError) and exc.errno == 28) or "no space left" in lowered:
+        return ExtractError(f"{where}: no space left on device while loading; free space and rerun the window")
+    transient = ("503", "502", "500 ", "429", "rate limit", "timed out", "timeout", "connection reset",
+                 "connection aborted", "temporarily unavailable", "backenderror")  # fmt: skip
+    if options.destination == "bigquery" and any(t in lowered for t in transient):
+        return TransientError(f"{where}: {_first_line(exc)}; a retry may succeed")
+    return None
+
+
+def _progress(total: int) -> Any:
+    if not sys.stderr.isatty() or total < 2:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="chunk", file=sys.stderr, dynamic_ncols=True)
