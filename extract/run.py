@@ -140,6 +140,7 @@ class Runner:
             raise error from exc
         finally:
             if self.source is not None:
+                self.report.extra.update(self.source.report_extra())
                 self.source.close()
             self.report.finished_at = format_instant(self.now())
             self.report.duration_s = round(time.monotonic() - started, 3)

@@ -72,5 +72,9 @@ class Source(ABC):
         """Map a driver exception to an `ExtractError` (transient, usage, ...), or None if unknown."""
         return None
 
+    def report_extra(self) -> dict[str, Any]:
+        """Source-specific figures for the run report (e.g. API calls spent, rate-limit headroom)."""
+        return {}
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
