@@ -73,7 +73,11 @@ def run_dbt(tmp_path_factory: pytest.TempPathFactory) -> DbtRunner:
     from dbt.cli.main import dbtRunner
 
     def run(
-        *args: str, duckdb_path: Path | None = None, env: dict[str, str] | None = None, check: bool = True
+        *args: str,
+        duckdb_path: Path | None = None,
+        env: dict[str, str] | None = None,
+        check: bool = True,
+        project: Path = PROJECT,
     ) -> DbtResult:
         work = tmp_path_factory.mktemp("dbt")
         values = {
@@ -86,7 +90,7 @@ def run_dbt(tmp_path_factory: pytest.TempPathFactory) -> DbtRunner:
         if duckdb_path is not None:
             values["DBT_DUCKDB_PATH"] = str(duckdb_path)
         with _environ(values), contextlib.chdir(REPO):
-            res = dbtRunner().invoke([*args, "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT), "--quiet"])
+            res = dbtRunner().invoke([*args, "--project-dir", str(project), "--profiles-dir", str(project), "--quiet"])
             # dbt-duckdb keeps its DuckDB database open in a class-level environment after the invocation; close
             # it so the tests (and subprocesses) can open the file with their own configuration.
             if DuckDBConnectionManager._ENV is not None:
