@@ -125,8 +125,18 @@ def _rows(size: ShopSize, rng: random.Random) -> Iterator[tuple[str, tuple[Any, 
             email = email.upper()
         if cid % 7 == 0:
             email = f"  {email} "
-        yield "customers", (cid, email, rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES), rng.choice(COUNTRIES),
-                            _naive(created), _naive(min(updated, size.start + span - timedelta(seconds=1))))  # fmt: skip
+        yield (
+            "customers",
+            (
+                cid,
+                email,
+                rng.choice(FIRST_NAMES),
+                rng.choice(LAST_NAMES),
+                rng.choice(COUNTRIES),
+                _naive(created),
+                _naive(min(updated, size.start + span - timedelta(seconds=1))),
+            ),
+        )
     for oid in range(1, size.orders + 1):
         created = size.start + span * rng.random()
         steps = rng.randint(0, 3)
@@ -142,14 +152,24 @@ def _rows(size: ShopSize, rng: random.Random) -> Iterator[tuple[str, tuple[Any, 
             qty = rng.randint(1, 3)
             cents = rng.randint(299, 15999)
             total += qty * cents
-            yield "order_items", (oid, line_no, rng.choice(SKUS), qty, f"{cents // 100}.{cents % 100:02d}",
-                                  _naive(created), _naive(created))  # fmt: skip
+            yield (
+                "order_items",
+                (
+                    oid,
+                    line_no,
+                    rng.choice(SKUS),
+                    qty,
+                    f"{cents // 100}.{cents % 100:02d}",
+                    _naive(created),
+                    _naive(created),
+                ),
+            )
         customer = rng.randint(1, size.customers)
         yield (
             "orders",
             (oid, customer, status, "EUR", f"{total // 100}.{total % 100:02d}", _naive(created), _naive(updated)),
         )
-    for sid in range(size.sessions):
+    for _sid in range(size.sessions):
         customer = rng.randint(1, size.customers) if rng.random() < 0.8 else None
         session = uuid.UUID(int=rng.getrandbits(128)).hex
         at = size.start + span * rng.random()
@@ -161,8 +181,18 @@ def _rows(size: ShopSize, rng: random.Random) -> Iterator[tuple[str, tuple[Any, 
             feature = rng.choice(FEATURES) if kind == "feature_used" else None
             props = {"path": f"/p/{rng.choice(SKUS).lower()}", "referrer": rng.choice(["ads", "seo", "mail", None])}
             if at < size.start + span:
-                yield "events", (str(uuid.UUID(int=rng.getrandbits(128))), customer, session, kind, feature,
-                                 json.dumps(props), _naive(at))  # fmt: skip
+                yield (
+                    "events",
+                    (
+                        str(uuid.UUID(int=rng.getrandbits(128))),
+                        customer,
+                        session,
+                        kind,
+                        feature,
+                        json.dumps(props),
+                        _naive(at),
+                    ),
+                )
 
 
 INSERTS = {

@@ -97,7 +97,8 @@ def test_rerun_of_a_window_leaves_the_destination_identical(shop, warehouse, run
     first = _snapshot(warehouse)
     assert run_cli(*args).code == 0
     assert _snapshot(warehouse) == first
-    assert len(first["orders"]) == 5 and len(first["events"]) == 5
+    assert len(first["orders"]) == 5
+    assert len(first["events"]) == 5
 
 
 def test_row_updated_into_a_later_window_ends_up_once_with_latest_values(shop, warehouse, run_cli):
@@ -163,14 +164,16 @@ def test_one_window_chunks_and_separate_runs_give_the_same_content(shop, tmp_pat
             assert run_cli(*common, *run).code == 0
         snapshots.append(_snapshot(path))
     assert snapshots[0] == snapshots[1] == snapshots[2]
-    assert len(snapshots[0]["orders"]) == 199 and len(snapshots[0]["events"]) == 300
+    assert len(snapshots[0]["orders"]) == 199
+    assert len(snapshots[0]["events"]) == 300
 
 
 def test_chunked_run_reports_each_committed_chunk(shop, warehouse, run_cli):
     db, config = shop
     _events(db, [(d, "search", f"2024-03-0{d} 10:00") for d in range(1, 4)])
-    result = run_cli("--source", "mysql", "--config", str(config), "--since", "2024-03-01", "--until", "2024-03-04",
-                     "--chunk", "1d")  # fmt: skip
+    result = run_cli(
+        "--source", "mysql", "--config", str(config), "--since", "2024-03-01", "--until", "2024-03-04", "--chunk", "1d"
+    )
     assert result.code == 0
     chunks = result.report["chunks"]
     assert [(c["since"], c["until"], c["status"]) for c in chunks] == [
@@ -187,8 +190,19 @@ def test_dry_run_counts_per_table_and_chunk_and_loads_nothing(shop, warehouse, r
         db,
         [(1, "paid", "1.00", "2024-03-01", "2024-03-01 10:00"), (2, "paid", "1.00", "2024-03-01", "2024-03-02 10:00")],
     )
-    result = run_cli("--source", "mysql", "--config", str(config), "--since", "2024-03-01", "--until", "2024-03-03",
-                     "--chunk", "1d", "--dry-run")  # fmt: skip
+    result = run_cli(
+        "--source",
+        "mysql",
+        "--config",
+        str(config),
+        "--since",
+        "2024-03-01",
+        "--until",
+        "2024-03-03",
+        "--chunk",
+        "1d",
+        "--dry-run",
+    )
     assert result.code == 0
     assert result.report["status"] == "dry-run"
     assert result.report["tables"]["orders"]["rows_in_source"] == 2
@@ -205,8 +219,18 @@ def test_tables_option_limits_the_run(shop, warehouse, run_cli):
     db, config = shop
     _orders(db, [(1, "paid", "1.00", "2024-03-01", "2024-03-01 10:00")])
     _events(db, [(1, "search", "2024-03-01 10:00")])
-    result = run_cli("--source", "mysql", "--config", str(config), "--tables", "events", "--since", "2024-03-01",
-                     "--until", "2024-03-02")  # fmt: skip
+    result = run_cli(
+        "--source",
+        "mysql",
+        "--config",
+        str(config),
+        "--tables",
+        "events",
+        "--since",
+        "2024-03-01",
+        "--until",
+        "2024-03-02",
+    )
     assert result.code == 0
     assert list(result.report["tables"]) == ["events"]
     tables = query(warehouse, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw_mysql'")
@@ -216,7 +240,17 @@ def test_tables_option_limits_the_run(shop, warehouse, run_cli):
 def test_dataset_option_names_the_duckdb_schema(shop, warehouse, run_cli):
     db, config = shop
     _events(db, [(1, "search", "2024-03-01 10:00")])
-    result = run_cli("--source", "mysql", "--config", str(config), "--dataset", "landing", "--since", "2024-03-01",
-                     "--until", "2024-03-02")  # fmt: skip
+    result = run_cli(
+        "--source",
+        "mysql",
+        "--config",
+        str(config),
+        "--dataset",
+        "landing",
+        "--since",
+        "2024-03-01",
+        "--until",
+        "2024-03-02",
+    )
     assert result.code == 0
     assert query(warehouse, "SELECT count(*) FROM landing.events") == [(1,)]
