@@ -109,6 +109,11 @@ class Destination:
         self._naming = NamingConvention()
 
     @property
+    def max_decimal_precision(self) -> int:
+        """Widest exact DECIMAL the destination stores (DuckDB 38; BigQuery BIGNUMERIC 76)."""
+        return 38 if self.kind == "duckdb" else 76
+
+    @property
     def dialect(self) -> Dialect:
         """SQL dialect of the destination."""
         if self._dialect is None:

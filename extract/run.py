@@ -79,8 +79,12 @@ def resume_command(argv: list[str], since: datetime) -> str:
     return shlex.join(["python", "-m", "extract", *args, "--since", format_instant(since)])
 
 
-def _with_extracted_at(batch: Batch, extracted_at: datetime) -> Batch:
+def _prepare(batch: Batch, extracted_at: datetime, max_decimal_precision: int) -> Batch:
+    """Stamp `_extracted_at`; decimals wider than the destination holds become exact text."""
     if isinstance(batch, pa.Table):
+        for index, field in enumerate(batch.schema):
+            if pa.types.is_decimal(field.type) and field.type.precision > max_decimal_precision:
+                batch = batch.set_column(index, field.name, batch.column(index).cast(pa.string()))
         stamp = pa.repeat(pa.scalar(extracted_at, pa.timestamp("us", tz="UTC")), batch.num_rows)
         return batch.append_column(EXTRACTED_AT, stamp)
     for row in batch:
@@ -95,13 +99,14 @@ def _counting(
     extracted_at: datetime,
     rows: Counter[str],
     anomalies: Counter[str],
+    max_decimal_precision: int,
 ) -> Callable[[], Iterator[Batch]]:
     def generate() -> Iterator[Batch]:
         for batch in source.read(table, window, anomalies):
             size = batch.num_rows if isinstance(batch, pa.Table) else len(batch)
             if size:
                 rows[table.name] += size
-                yield _with_extracted_at(batch, extracted_at)
+                yield _prepare(batch, extracted_at, max_decimal_precision)
 
     return generate
 
@@ -232,7 +237,15 @@ class Runner:
             hints = {destination.normalize(k): dict(v) for k, v in self.source.column_hints(table).items()}
             resources.append(
                 dlt.resource(
-                    _counting(self.source, table, chunk, extracted_at, rows, anomalies[table.name]),
+                    _counting(
+                        self.source,
+                        table,
+                        chunk,
+                        extracted_at,
+                        rows,
+                        anomalies[table.name],
+                        destination.max_decimal_precision,
+                    ),
                     name=destination.normalize(table.name),
                     write_disposition="replace",
                     columns=hints or None,
