@@ -108,7 +108,7 @@ def test_connection_refused_is_transient_exit_75(warehouse, run_cli, monkeypatch
 def test_failed_chunk_names_committed_chunks_and_the_resume_command_completes(
     events_db, warehouse, run_cli, monkeypatch
 ):
-    db, config = events_db
+    _db, config = events_db
     original = MySQLSource.read
 
     def flaky_read(self, table, window, anomalies):

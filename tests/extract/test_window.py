@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -93,7 +94,7 @@ def test_chunks_tile_the_window_exactly(since, length, chunk):
     chunks = window.split(chunk)
     assert chunks[0].since == window.since
     assert chunks[-1].until == window.until
-    for left, right in zip(chunks, chunks[1:], strict=False):
+    for left, right in itertools.pairwise(chunks):
         assert left.until == right.since  # no gap, no overlap
     assert all(c.duration <= chunk for c in chunks)
     assert sum((c.duration for c in chunks), timedelta(0)) == window.duration
