@@ -53,6 +53,7 @@ class TablePlan:
         staged_rows: Rows in the staging table for this chunk (0: nothing to insert).
         partition_days: Distinct UTC days of `partition` among the staged rows (merge restriction).
         unique_key: The source guarantees one staged row per key, so the insert needs no dedupe.
+        replace_bounds: The window as bounds on the loaded cursor (dates for a DATE cursor); default the window.
     """
 
     spec: TableSpec
@@ -66,6 +67,7 @@ class TablePlan:
     staged_rows: int
     partition_days: tuple[date, ...] = ()
     unique_key: bool = False
+    replace_bounds: tuple[date | datetime, date | datetime] | None = None
 
 
 class Dialect(ABC):
@@ -90,6 +92,10 @@ class Dialect(ABC):
     def date_literal(self, value: date) -> str:
         """A DATE literal."""
         return f"DATE '{value.isoformat()}'"
+
+    def literal(self, value: date | datetime) -> str:
+        """A TIMESTAMP literal for an instant, a DATE literal for a date."""
+        return self.timestamp_literal(value) if isinstance(value, datetime) else self.date_literal(value)
 
     def day_of(self, column: str) -> str:
         """The UTC day of a timestamp or date column."""
@@ -196,9 +202,9 @@ def table_statements(
         statements.append(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {staging}{latest}")
     else:
         cursor = q(plan.cursor)
+        low, high = plan.replace_bounds or (window.since, window.until)
         statements.append(
-            f"DELETE FROM {target} WHERE {cursor} >= {dialect.timestamp_literal(window.since)} "
-            f"AND {cursor} < {dialect.timestamp_literal(window.until)}"
+            f"DELETE FROM {target} WHERE {cursor} >= {dialect.literal(low)} AND {cursor} < {dialect.literal(high)}"
         )
         if plan.staged_rows:
             columns = ", ".join(q(c.name) for c in plan.staged_columns)

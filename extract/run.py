@@ -256,7 +256,7 @@ class Runner:
         pa.default_memory_pool().release_unused()
         statements: list[str] = []
         for table in tables:
-            plan = self._table_plan(destination, table, rows[table.name])
+            plan = self._table_plan(destination, table, rows[table.name], chunk)
             statements += table_statements(
                 destination.dialect, destination.dataset, destination.staging_dataset, plan, chunk
             )
@@ -268,7 +268,7 @@ class Runner:
             report.duration_s = round(report.duration_s + time.monotonic() - started[table.name], 3)
         return rows
 
-    def _table_plan(self, destination: Destination, table: TableSpec, staged_rows: int) -> TablePlan:
+    def _table_plan(self, destination: Destination, table: TableSpec, staged_rows: int, window: Window) -> TablePlan:
         assert self.source is not None
         name = destination.normalize(table.name)
         norm = destination.normalize
@@ -289,6 +289,7 @@ class Runner:
             staged_rows=staged_rows,
             partition_days=days,
             unique_key=self.source.key_is_unique(table),
+            replace_bounds=self.source.replace_bounds(table, window),
         )
 
     # -- errors ------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 import pyarrow as pa
@@ -64,9 +65,12 @@ class Source(ABC):
         """Whether the source guarantees one row per primary key (then staged rows need no dedupe)."""
         return False
 
-    def cursor_is_timestamp(self, table: TableSpec) -> bool:
-        """Whether the loaded cursor column holds UTC timestamps (so a window replace can filter on it)."""
-        return True
+    def replace_bounds(self, table: TableSpec, window: Window) -> tuple[date | datetime, date | datetime]:
+        """The window as bounds on the loaded cursor column, for a window replace in the destination.
+
+        UTC instants by default; a source whose cursor loads as a DATE returns the dates it selected on.
+        """
+        return window.since, window.until
 
     def classify(self, exc: BaseException) -> ExtractError | None:
         """Map a driver exception to an `ExtractError` (transient, usage, ...), or None if unknown."""

@@ -254,3 +254,16 @@ def test_dataset_option_names_the_duckdb_schema(shop, warehouse, run_cli):
     )
     assert result.code == 0
     assert query(warehouse, "SELECT count(*) FROM landing.events") == [(1,)]
+
+
+def test_date_cursor_selects_whole_days_and_reruns_replace_them(mysql_db, warehouse, run_cli, manifest):
+    mysql_db.execute("CREATE TABLE daily (day DATE NOT NULL, metric INT)")
+    mysql_db.execute(
+        "INSERT INTO daily VALUES (%s, %s)", args=[("2024-02-29", 1), ("2024-03-01", 2), ("2024-03-02", 3)]
+    )
+    config = manifest({"mysql": {"tables": {"daily": {"cursor": "day"}}}})
+    args = ("--source", "mysql", "--config", str(config), "--since", "2024-03-01", "--until", "2024-03-02")
+    assert run_cli(*args).code == 0
+    mysql_db.execute("UPDATE daily SET metric = 20 WHERE day = '2024-03-01'")
+    assert run_cli(*args).code == 0
+    assert query(warehouse, "SELECT day::VARCHAR, metric FROM raw_mysql.daily") == [("2024-03-01", 20)]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -208,8 +208,7 @@ class MySQLSource(Source):
         local = instant.astimezone(ZoneInfo(self.timezone)).replace(tzinfo=None)
         if kind == "date":
             # A DATE stands for its local midnight: the first date whose midnight is >= the instant.
-            day = local.date() if local.time() == time(0) else local.date() + timedelta(days=1)
-            return f"'{day.isoformat()}'"
+            return f"'{self._first_date_at_or_after(instant).isoformat()}'"
         return f"'{local.isoformat(sep=' ', timespec='microseconds')}'"
 
     def window_predicate(self, table: TableSpec, window: Window) -> str:
@@ -283,9 +282,15 @@ class MySQLSource(Source):
         """JSON columns load as JSON (the Arrow column is a string)."""
         return {c.name: dict(c.dlt_hint) for c in self.selected_columns(table) if c.dlt_hint}
 
-    def cursor_is_timestamp(self, table: TableSpec) -> bool:
-        """DATE cursors load as dates; the others as UTC timestamps."""
-        return self._cursor_info(table).data_type.lower() != "date"
+    def replace_bounds(self, table: TableSpec, window: Window) -> tuple[date | datetime, date | datetime]:
+        """DATE cursors load as dates: the same first-midnight-at-or-after rule as the read predicate."""
+        if self._cursor_info(table).data_type.lower() != "date":
+            return window.since, window.until
+        return self._first_date_at_or_after(window.since), self._first_date_at_or_after(window.until)
+
+    def _first_date_at_or_after(self, instant: datetime) -> date:
+        local = instant.astimezone(ZoneInfo(self.timezone)).replace(tzinfo=None)
+        return local.date() if local.time() == time(0) else local.date() + timedelta(days=1)
 
     def classify(self, exc: BaseException) -> ExtractError | None:
         """Map PyMySQL and connectorx errors to transient (75) or configuration (2) errors."""
