@@ -234,7 +234,7 @@ class SalesforceSource(Source):
             return
         expected, seen = page.total_size, 0
         while True:
-            batch = [{f.name: f.from_json(record.get(f.name)) for f in fields} for record in page.records]
+            batch = [{f.column: f.from_json(record.get(f.name)) for f in fields} for record in page.records]
             seen += len(batch)
             if batch:
                 yield batch
@@ -247,7 +247,7 @@ class SalesforceSource(Source):
     def column_hints(self, table: TableSpec) -> dict[str, dict[str, Any]]:
         """Exact destination types from describe, so all-null columns still get their type."""
         plan = self.plans.get(table.name)
-        return {f.name: f.column_hint() for f in plan.fields} if plan else {}
+        return {f.column: f.column_hint() for f in plan.fields} if plan else {}
 
     def key_is_unique(self, table: TableSpec) -> bool:
         """A query returns each record once, so `Id` is unique within a window."""

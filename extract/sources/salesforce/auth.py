@@ -158,8 +158,10 @@ def read_credentials(settings: dict[str, Any]) -> Credentials:
             "password", password=values["password"], security_token=values["security_token"] or "", **common
         )
     raise UsageError(
-        "salesforce: no credentials: set SOURCES__SALESFORCE__USERNAME, __PASSWORD and __SECURITY_TOKEN; "
-        "or __CONSUMER_KEY, __PRIVATE_KEY and __USERNAME (JWT bearer); or __SESSION_ID and __INSTANCE_URL"
+        "salesforce: no complete credentials: set SOURCES__SALESFORCE__USERNAME + SOURCES__SALESFORCE__PASSWORD "
+        "(+ SOURCES__SALESFORCE__SECURITY_TOKEN); or SOURCES__SALESFORCE__CONSUMER_KEY + "
+        "SOURCES__SALESFORCE__PRIVATE_KEY + SOURCES__SALESFORCE__USERNAME (JWT bearer); or "
+        "SOURCES__SALESFORCE__SESSION_ID + SOURCES__SALESFORCE__INSTANCE_URL"
     )
 
 

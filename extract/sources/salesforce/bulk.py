@@ -82,7 +82,7 @@ def bulk_records(
                 if unknown:
                     raise ExtractError(f"{api.where}: Bulk API 2.0 returned unexpected columns {unknown}")
                 batch = [
-                    {c.name: c.from_csv(cell) for c, cell in zip(columns, row, strict=True) if c is not None}
+                    {c.column: c.from_csv(cell) for c, cell in zip(columns, row, strict=True) if c is not None}
                     for row in reader
                     if row
                 ]

@@ -15,6 +15,10 @@ components are plain fields and are read instead. `base64` fields (file bodies) 
 | datetime                                 | `...T10:00:00.000+0000`/`Z` | TIMESTAMP WITH TIME ZONE (UTC)  |
 | id, reference, picklist, string, others  | text                        | VARCHAR                         |
 
+Rows are keyed by the destination column name (`column`, dlt's snake_case of the API name) rather than the
+API name: dlt reads `__` in a data key as a nesting path (`Revenue__c` -> `revenue__c`) but names the hinted
+column `revenue_c`, so custom fields would otherwise split into two columns.
+
 REST values keep their JSON text exact because the client parses floats with `parse_float=Decimal`.
 Bulk CSV has no null marker: an empty cell is null (Salesforce stores no empty strings).
 """
@@ -25,13 +29,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
+
+from dlt.common.normalizers.naming.snake_case import NamingConvention
 
 COMPOUND_TYPES = frozenset({"address", "location"})
 SKIPPED_TYPES = COMPOUND_TYPES | {"base64"}
 DECIMAL_TYPES = frozenset({"currency", "percent"})
 INTEGER_TYPES = frozenset({"int", "long"})
 DEFAULT_DECIMAL = (18, 2)  # Salesforce's largest currency precision, used when describe gives none
+_NAMING = NamingConvention()
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,11 @@ class FieldInfo:
             scale=int(field.get("scale") or 0),
             compound_field_name=field.get("compoundFieldName") or None,
         )
+
+    @cached_property
+    def column(self) -> str:
+        """Destination column name: dlt's snake_case identifier (`SystemModstamp` -> `system_modstamp`)."""
+        return _NAMING.normalize_identifier(self.name)
 
     @property
     def is_decimal(self) -> bool:
