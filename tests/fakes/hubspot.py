@@ -136,7 +136,8 @@ class _Store:
     types: dict[str, str]
     records: dict[int, dict[str, Any]] = field(default_factory=dict)
     version: int = 0
-    indexes: dict[str, tuple[int, list[tuple[Any, int]]]] = field(default_factory=dict)
+    values: dict[str, tuple[int, dict[int, Any]]] = field(default_factory=dict)
+    indexes: dict[str, tuple[int, list[Any], list[int]]] = field(default_factory=dict)
     cache: dict[str, tuple[int, list[int]]] = field(default_factory=dict)
 
 
@@ -406,67 +407,85 @@ class FakeHubSpot:
                 return None
         return text
 
-    def _index(self, store: _Store, name: str) -> list[tuple[Any, int]]:
-        cached = store.indexes.get(name)
+    def _values(self, store: _Store, name: str) -> dict[int, Any]:
+        """Parsed values of one property for live records, cached until the data changes."""
+        cached = store.values.get(name)
         if cached and cached[0] == store.version:
             return cached[1]
         kind = store.types[name]
-        entries = []
+        values = {}
         for record_id, record in store.records.items():
-            if record["archived"]:
-                continue
-            value = self._value(kind, record["properties"].get(name))
-            if value is not None:
-                entries.append((value, record_id))
-        entries.sort()
-        store.indexes[name] = (store.version, entries)
-        return entries
+            if not record["archived"]:
+                values[record_id] = self._value(kind, record["properties"].get(name))
+        store.values[name] = (store.version, values)
+        return values
 
-    def _matches(self, store: _Store, record: dict[str, Any], flt: Mapping[str, Any]) -> bool:
+    def _index(self, store: _Store, name: str) -> tuple[list[Any], list[int]]:
+        """Values (sorted) and the ids in the same order, for range lookups by bisection."""
+        cached = store.indexes.get(name)
+        if cached and cached[0] == store.version:
+            return cached[1], cached[2]
+        entries = sorted((v, i) for i, v in self._values(store, name).items() if v is not None)
+        keys, ids = [v for v, _ in entries], [i for _, i in entries]
+        store.indexes[name] = (store.version, keys, ids)
+        return keys, ids
+
+    def _predicate(self, store: _Store, flt: Mapping[str, Any]) -> Any:
+        """Compile one filter into `record_id -> bool` over the cached parsed values."""
         name, op = flt["propertyName"], flt.get("operator", "EQ")
         kind = store.types[name]
-        value = self._value(kind, record["properties"].get(name))
+        values = self._values(store, name)
         if op == "HAS_PROPERTY":
-            return value is not None
+            return lambda i: values.get(i) is not None
         if op == "NOT_HAS_PROPERTY":
-            return value is None
-        if value is None:
-            return op == "NEQ"
+            return lambda i: values.get(i) is None
         if op in ("IN", "NOT_IN"):
-            inside = value in {self._value(kind, v) for v in flt.get("values", [])}
-            return inside if op == "IN" else not inside
+            wanted = {self._value(kind, v) for v in flt.get("values", [])}
+            if op == "IN":
+                return lambda i: values.get(i) is not None and values[i] in wanted
+            return lambda i: values.get(i) is not None and values[i] not in wanted
         target = self._value(kind, flt.get("value"))
         if op == "BETWEEN":
-            return target <= value <= self._value(kind, flt.get("highValue"))
-        return {
-            "EQ": value == target,
-            "NEQ": value != target,
-            "GT": value > target,
-            "GTE": value >= target,
-            "LT": value < target,
-            "LTE": value <= target,
+            high = self._value(kind, flt.get("highValue"))
+            return lambda i: values.get(i) is not None and target <= values[i] <= high
+        if op == "NEQ":
+            return lambda i: values.get(i) != target
+        compare = {
+            "EQ": lambda v: v == target,
+            "GT": lambda v: v > target,
+            "GTE": lambda v: v >= target,
+            "LT": lambda v: v < target,
+            "LTE": lambda v: v <= target,
         }[op]
+        return lambda i: values.get(i) is not None and compare(values[i])
 
-    def _candidates(self, store: _Store, filters: list[Mapping[str, Any]]) -> Iterable[int]:
-        """Narrow a filter group through a sorted index on its first range filter (the fake's speed)."""
+    def _narrow(self, store: _Store, filters: list[Mapping[str, Any]]) -> tuple[set[int], list[Mapping[str, Any]]]:
+        """Ids that satisfy every range filter on a number or date property (by bisection), plus the other filters."""
+        ranges: list[list[int]] = []
+        rest = []
         for flt in filters:
             name, op = flt["propertyName"], flt.get("operator", "EQ")
-            if store.types[name] not in ("datetime", "date", "number") or op not in ("GTE", "GT", "EQ", "BETWEEN"):
+            kind = store.types[name]
+            if kind not in ("datetime", "date", "number") or op not in ("GT", "GTE", "LT", "LTE", "EQ", "BETWEEN"):
+                rest.append(flt)
                 continue
-            index = self._index(store, name)
-            low = self._value(store.types[name], flt.get("value"))
-            start = bisect.bisect_left(index, (low, -1))
-            high_filters = [f for f in filters if f["propertyName"] == name and f.get("operator") in ("LT", "LTE")]
-            stop = len(index)
-            if op == "EQ":
-                stop = bisect.bisect_right(index, (low, float("inf")))
-            elif op == "BETWEEN":
-                stop = bisect.bisect_right(index, (self._value(store.types[name], flt.get("highValue")), float("inf")))
-            elif high_filters:
-                high = self._value(store.types[name], high_filters[0].get("value"))
-                stop = bisect.bisect_right(index, (high, float("inf")))
-            return [record_id for _, record_id in index[start:stop]]
-        return list(store.records)
+            keys, ids = self._index(store, name)
+            value = self._value(kind, flt.get("value"))
+            start, stop = 0, len(keys)
+            if op in ("GT", "GTE", "EQ", "BETWEEN"):
+                start = (bisect.bisect_right if op == "GT" else bisect.bisect_left)(keys, value)
+            if op in ("LT", "LTE", "EQ"):
+                stop = (bisect.bisect_left if op == "LT" else bisect.bisect_right)(keys, value)
+            if op == "BETWEEN":
+                stop = bisect.bisect_right(keys, self._value(kind, flt.get("highValue")))
+            ranges.append(ids[start:stop])
+        if not ranges:
+            return {i for i, r in store.records.items() if not r["archived"]}, rest
+        ranges.sort(key=len)
+        matched = set(ranges[0])
+        for other in ranges[1:]:
+            matched.intersection_update(other)
+        return matched, rest
 
     def _matching_ids(
         self, object_type: str, store: _Store, groups: list[Mapping[str, Any]], sorts: list[Any]
@@ -478,11 +497,11 @@ class FakeHubSpot:
                 return cached[1]
             matched: set[int] = set()
             for group in groups or [{"filters": []}]:
-                filters = group.get("filters", [])
-                for record_id in self._candidates(store, filters):
-                    record = store.records[record_id]
-                    if not record["archived"] and all(self._matches(store, record, f) for f in filters):
-                        matched.add(record_id)
+                candidates, rest = self._narrow(store, group.get("filters", []))
+                predicates = [self._predicate(store, f) for f in rest]
+                if predicates:
+                    candidates = {i for i in candidates if all(p(i) for p in predicates)}
+                matched.update(candidates)
             ids = sorted(matched)
             if sorts:
                 sort = sorts[0]
@@ -490,11 +509,14 @@ class FakeHubSpot:
                     name, descending = sort.lstrip("-"), sort.startswith("-")
                 else:
                     name, descending = sort["propertyName"], sort.get("direction", "ASCENDING") == "DESCENDING"
-                kind = store.types.get(name, "string")
+                values = self._values(store, name) if name in store.types else {}
+                if all(values.get(i) is not None for i in ids):
+                    sort_key: Any = values.__getitem__
+                else:
 
-                def sort_key(record_id: int) -> tuple[bool, Any]:
-                    value = self._value(kind, store.records[record_id]["properties"].get(name))
-                    return (value is None, value if value is not None else 0)
+                    def sort_key(record_id: int) -> tuple[bool, Any]:
+                        value = values.get(record_id)
+                        return (value is None, value if value is not None else 0)
 
                 # Python's sort is stable, so ties keep id order: the fake's tie order is deterministic.
                 ids.sort(key=sort_key, reverse=descending)
@@ -516,6 +538,11 @@ def error_body(message: str, category: str, **extra: Any) -> dict[str, Any]:
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeHubSpot
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        """Disable Nagle: headers and body go out as separate writes, and Nagle plus delayed ACKs adds 40 ms."""
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Keep test output quiet."""

@@ -105,15 +105,15 @@ def test_chunked_run_equals_one_big_window(
     monkeypatch.setenv("SOURCES__HUBSPOT__ACCESS_TOKEN", fake.token)
     monkeypatch.setenv("SOURCES__HUBSPOT__BASE_URL", fake.base_url)
     monkeypatch.setenv("DLT_DATA_DIR", str(tmp_path / "dlt"))
-    fake.add_many("contacts", [(DAY + timedelta(minutes=97 * i), contact(i), None, None) for i in range(60)])
-    fake.add("contacts", DAY + timedelta(hours=6), contact(99))  # exactly on a chunk boundary
+    fake.add_many("contacts", [(DAY + timedelta(minutes=47 * i), contact(i), None, None) for i in range(60)])
+    fake.add("contacts", DAY + timedelta(hours=12), contact(99))  # exactly on a chunk boundary
     manifest = write_manifest(tmp_path / "m.yaml", page_size=5)
     columns = "id, email, lastmodifieddate, archived"
     results = {}
-    for name, extra in {"whole": (), "chunked": ("--chunk", "6h")}.items():
+    for name, extra in {"whole": (), "chunked": ("--chunk", "12h")}.items():
         path = tmp_path / f"{name}.duckdb"
         monkeypatch.setenv("DESTINATION__DUCKDB__CREDENTIALS", str(path))
-        assert run(tmp_path, capsys, manifest, SINCE, "2024-03-05", *extra).code == 0
+        assert run(tmp_path, capsys, manifest, SINCE, "2024-03-03", *extra).code == 0
         results[name] = query(path, f"SELECT {columns} FROM raw_hubspot.contacts ORDER BY id")
     assert results["whole"] == results["chunked"]
     assert len(results["whole"]) == 61
