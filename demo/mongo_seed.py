@@ -8,13 +8,17 @@ Two collections, shaped like the raw contract of `raw_mongodb` (/docs/sources/mo
 - `users` (primary key `_id`, cursor `updatedAt`): `customer_id`, `email`, `plan`, `createdAt`, `updatedAt`.
 
 Both get the `(updatedAt, _id)` index the window query hints. Usage:
-`seed(mongomock.MongoClient(tz_aware=True), "app")` or `python -m demo.mongo_seed mongodb://127.0.0.1:27017/app`.
+- `seed(mongomock.MongoClient(tz_aware=True), "app")` from Python;
+- `python -m demo.mongo_seed mongodb://127.0.0.1:27017/app` to seed a real server;
+- `python -m demo.mongo_seed --mongomock -- --since 2024-02-26 --until 2024-03-07 --config m.yaml` to seed
+  mongomock and load it with the extractor in the same process (the demo's path without a server).
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import sys
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -133,21 +137,55 @@ def seed(
     return MongoSeedSummary(database, len(events), len(users), first_day, first_day + timedelta(days=days - 1))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Seed a real MongoDB server: `python -m demo.mongo_seed URL [--database app]`."""
-    import pymongo
+def load_with_mongomock(extract_args: list[str], **seed_options: Any) -> int:
+    """Seed a mongomock database and run `python -m extract --source mongodb ...` in-process against it.
 
+    mongomock lives in this process only, so the extractor cannot be a subprocess here: the source's client
+    factory is swapped for one that returns the seeded mongomock client.
+
+    Args:
+        extract_args: CLI arguments after `--source mongodb` (window, --config, --report, ...).
+        **seed_options: Passed to `seed` (customers, first_day, days, events_per_day).
+
+    Returns:
+        The extractor's exit code.
+    """
+    import os
+
+    import mongomock
+
+    from extract.cli import main as extract_main
+    from extract.sources.mongodb import client as client_module
+
+    client = mongomock.MongoClient(tz_aware=True)
+    database = os.environ.setdefault("SOURCES__MONGODB__DATABASE", "app")
+    os.environ.setdefault("SOURCES__MONGODB__CONNECTION_URL", f"mongodb://127.0.0.1:27017/{database}")
+    seed(client, database, **seed_options)
+    client_module.create_client = lambda url, **_: client  # type: ignore[assignment]
+    return extract_main(["--source", "mongodb", *extract_args])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Seed a real server (`URL`), or seed mongomock and load it (`--mongomock -- EXTRACT ARGS`)."""
     parser = argparse.ArgumentParser(description="Seed app_events and users into a MongoDB database.")
-    parser.add_argument("url", help="mongodb:// connection string")
+    parser.add_argument("url", nargs="?", help="mongodb:// connection string of a real server")
+    parser.add_argument("--mongomock", action="store_true", help="seed mongomock and run the extractor on it")
     parser.add_argument("--database", default="app")
     parser.add_argument("--customers", type=int, default=40)
     parser.add_argument("--days", type=int, default=10)
     parser.add_argument("--events-per-day", type=int, default=60)
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extract_args = argv[argv.index("--") + 1 :] if "--" in argv else []
+    args = parser.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
+    options = {"customers": args.customers, "days": args.days, "events_per_day": args.events_per_day}
+    if args.mongomock:
+        return load_with_mongomock(extract_args, **options)
+    if not args.url:
+        parser.error("give a mongodb:// URL, or --mongomock")
+    import pymongo
+
     with pymongo.MongoClient(args.url, uuidRepresentation="standard") as client:
-        summary = seed(
-            client, args.database, customers=args.customers, days=args.days, events_per_day=args.events_per_day
-        )
+        summary = seed(client, args.database, **options)
     print(f"seeded {summary.database}: {summary.app_events} app_events, {summary.users} users")
     return 0
 

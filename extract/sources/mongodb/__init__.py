@@ -296,7 +296,13 @@ class MongoDBSource(Source):
         converter = self._converters.get(table.name)
         if converter is None:
             return {}
-        return {name: {"data_type": "json"} for name in sorted(converter.json_columns)}
+        # The core normalises hint keys as identifiers, which turns `device__tags` into `device_tags` (a second,
+        # empty column); until it uses dlt's `normalize_path`, flattened arrays load as JSON text (VARCHAR).
+        return {
+            name: {"data_type": "json"}
+            for name in sorted(converter.json_columns)
+            if _NAMING.normalize_identifier(name) == _NAMING.normalize_path(name)
+        }
 
     def key_is_unique(self, table: TableSpec) -> bool:
         """`_id` is unique in a collection, and a document has one cursor value, so one chunk stages it once."""

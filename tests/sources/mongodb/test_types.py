@@ -101,6 +101,19 @@ def test_nested_flatten_policy_makes_parent_child_columns(mongo, manifest, run, 
     ]
 
 
+def test_flattened_array_inside_a_sub_document_is_json_text_without_a_stray_column(
+    mongo, manifest, run, warehouse, columns
+):
+    _insert(mongo, [{"_id": ObjectId(), "updatedAt": _at(1), "device": {"os": "ios", "tags": ["a", "b"]}}])
+    result = run(*WINDOW, config=manifest(EVENTS, nested="flatten"))
+    assert result.code == 0, result.err
+    types = columns("raw_mongodb", "events")
+    assert "device_tags" not in types
+    assert json.loads(warehouse("SELECT device__tags FROM raw_mongodb.events")[0][0]) == ["a", "b"]
+    assert warehouse("SELECT json_extract_string(device__tags, '$[1]') FROM raw_mongodb.events") == [("b",)]
+    assert result.report["tables"]["events"]["anomalies"] == {}
+
+
 def test_per_collection_nested_overrides_the_source_policy(mongo, manifest, run, columns):
     _insert(mongo, [{"_id": ObjectId(), "updatedAt": _at(1), "device": {"os": "ios"}}])
     config = manifest({"events": {"cursor": "updatedAt", "nested": "flatten"}}, nested="json")
