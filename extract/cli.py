@@ -66,6 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _return_freed_memory_promptly() -> None:
+    """Let Arrow's jemalloc give freed batches back to the OS at once, so RSS tracks the live batches only."""
+    import pyarrow
+
+    try:
+        pyarrow.jemalloc_set_decay_ms(0)
+    except NotImplementedError:  # a pyarrow built without jemalloc
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
     from extract.run import Runner, RunOptions

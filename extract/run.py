@@ -234,7 +234,7 @@ class Runner:
         started = {t.name: time.monotonic() for t in tables}
         resources = []
         for table in tables:
-            hints = {destination.normalize(k): dict(v) for k, v in self.source.column_hints(table).items()}
+            hints = {destination.normalize_column(k): dict(v) for k, v in self.source.column_hints(table).items()}
             resources.append(
                 dlt.resource(
                     _counting(
@@ -252,8 +252,6 @@ class Runner:
                 )
             )
         destination.load(resources)
-        # Arrow's allocator keeps freed buffers cached; hand them back before DuckDB works.
-        pa.default_memory_pool().release_unused()
         statements: list[str] = []
         for table in tables:
             plan = self._table_plan(destination, table, rows[table.name], chunk)
@@ -271,7 +269,7 @@ class Runner:
     def _table_plan(self, destination: Destination, table: TableSpec, staged_rows: int, window: Window) -> TablePlan:
         assert self.source is not None
         name = destination.normalize(table.name)
-        norm = destination.normalize
+        norm = destination.normalize_column
         staged = destination.columns(destination.staging_dataset, name) if staged_rows else ()
         partition = norm(table.partition) if table.partition else None
         days = ()

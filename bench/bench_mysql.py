@@ -1,0 +1,221 @@
+"""Benchmark: MySQL -> DuckDB with `python -m extract`, against the floor set by the server and the protocol.
+
+Seeds N rows of mixed types (default 2,000,000) into a throwaway MariaDB, then measures in the same run:
+
+1. `mariadb --quick -e 'SELECT ...' > /dev/null`: the server + protocol floor;
+2. a raw PyMySQL `SSCursor` fetch loop (pure Python driver, no conversion, no load);
+3. `python -m extract` into a fresh DuckDB file, over a window of N/4 rows and over all N rows.
+
+Prints rows/s, peak RSS (sampled from /proc every 20 ms, children included) and the ratios the
+foundation issue targets: extract >= 2.0x raw PyMySQL and >= 0.35x the mariadb CLI; peak RSS <= 300 MB
+at N rows, growing < 15% from N/4 to N. Not a test: it prints, it never fails on a number.
+
+    uv run python bench/bench_mysql.py --rows 2000000
+
+The extractor runs from `.venv-runtime`, a venv holding only the extractor's runtime dependencies (exactly
+what `Dockerfile.extract` installs), built here with `uv sync --no-default-groups`: the dev environment also
+holds Airflow and dbt, which dlt imports when present and which a production pod never loads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from demo.mariadb import MariaDBServer  # noqa: E402
+
+START = datetime(2024, 1, 1, tzinfo=UTC)
+COLUMNS = "id, customer_id, amount, big, ub, name, note, flag, payload, created_at, updated_at, d"
+SCHEMA = """
+CREATE TABLE bench (
+  id BIGINT PRIMARY KEY,
+  customer_id INT NOT NULL,
+  amount DECIMAL(12,2) NOT NULL,
+  big DECIMAL(38,9),
+  ub BIGINT UNSIGNED,
+  name VARCHAR(64) NOT NULL,
+  note TEXT,
+  flag TINYINT(1) NOT NULL,
+  payload JSON,
+  created_at DATETIME(6) NOT NULL,
+  updated_at DATETIME(6) NOT NULL,
+  d DATE,
+  KEY idx_bench_updated_at (updated_at)
+) CHARACTER SET utf8mb4
+"""
+SEED = """
+INSERT INTO bench
+SELECT seq, seq % 50000, (seq % 100000) / 100, seq * 1.123456789, 18446744073709551615 - seq,
+       CONCAT('customer-', seq), IF(seq % 7 = 0, NULL, CONCAT('note ', seq, ' caf\u00e9 \U0001f600')), seq % 2,
+       JSON_OBJECT('k', seq, 'tags', JSON_ARRAY('a', 'b')),
+       TIMESTAMP('2024-01-01') + INTERVAL seq SECOND,
+       TIMESTAMP('2024-01-01') + INTERVAL seq SECOND + INTERVAL (seq % 1000000) MICROSECOND,
+       DATE('2024-01-01') + INTERVAL (seq % 365) DAY
+FROM seq_1_to_{rows}
+"""
+
+
+@dataclass
+class Measure:
+    """One measured command."""
+
+    name: str
+    rows: int
+    seconds: float
+    peak_rss_mb: float
+
+    @property
+    def rows_per_s(self) -> float:
+        """Throughput."""
+        return self.rows / self.seconds
+
+
+def _tree_rss(process: psutil.Process) -> int:
+    total = 0
+    for proc in [process, *process.children(recursive=True)]:
+        try:
+            total += proc.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def run_measured(name: str, rows: int, args: list[str], env: dict[str, str] | None = None, stdout=None) -> Measure:
+    """Run `args`, sampling the RSS of its process tree every 20 ms."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, env=env, stdout=stdout or subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    ps = psutil.Process(proc.pid)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            try:
+                peak = max(peak, _tree_rss(ps))
+            except psutil.Error:
+                return
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    done.set()
+    sampler.join()
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"{name} failed ({proc.returncode}): {err.decode(errors='replace')[-2000:]}")
+    return Measure(name, rows, seconds, peak / 2**20)
+
+
+RAW_PYMYSQL = """
+import sys, pymysql, pymysql.cursors
+conn = pymysql.connect(host="127.0.0.1", port=int(sys.argv[1]), user=sys.argv[2], password=sys.argv[3],
+                       database="bench", charset="utf8mb4", cursorclass=pymysql.cursors.SSCursor)
+with conn.cursor() as cur:
+    cur.execute(sys.argv[4])
+    n = 0
+    while True:
+        rows = cur.fetchmany(10000)
+        if not rows:
+            break
+        n += len(rows)
+print(n)
+"""
+
+
+def runtime_python() -> str:
+    """The interpreter of `.venv-runtime` (created or refreshed from uv.lock: runtime group only)."""
+    env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(ROOT / ".venv-runtime"), "UV_COMPILE_BYTECODE": "1"}
+    subprocess.run(["uv", "sync", "--locked", "--no-default-groups", "--quiet"], cwd=ROOT, env=env, check=True)
+    return str(ROOT / ".venv-runtime" / "bin" / "python")
+
+
+def main() -> None:
+    """Seed, measure, print."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=2_000_000)
+    parser.add_argument("--workdir", type=Path, default=None, help="keep the server data here (default: a temp dir)")
+    args = parser.parse_args()
+    n, quarter = args.rows, args.rows // 4
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-mysql-"))
+    python = runtime_python()
+    with MariaDBServer(workdir / "mariadb", database="bench") as server:
+        print(f"seeding {n:,} rows of mixed types ...", flush=True)
+        started = time.perf_counter()
+        with server.connect() as conn, conn.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS bench")
+            cur.execute(SCHEMA)
+            cur.execute(SEED.format(rows=n))
+        print(f"  seeded in {time.perf_counter() - started:.1f}s", flush=True)
+
+        select = f"SELECT {COLUMNS} FROM bench"
+        cli = shutil.which("mariadb") or shutil.which("mysql")
+        results = [
+            run_measured(
+                "mariadb CLI --quick", n,
+                [cli, "-h127.0.0.1", f"-P{server.port}", f"-u{server.user}", f"-p{server.password}", "--quick",
+                 "bench", "-e", select],
+            ),
+            run_measured(
+                "raw PyMySQL SSCursor", n,
+                [sys.executable, "-c", RAW_PYMYSQL, str(server.port), server.user, server.password, select],
+            ),
+        ]  # fmt: skip
+        manifest = workdir / "manifest.yaml"
+        manifest.write_text("mysql:\n  tables:\n    bench: {cursor: updated_at, primary_key: id}\n")
+        for label, rows in ((f"python -m extract ({quarter:,} rows)", quarter), (f"python -m extract ({n:,} rows)", n)):
+            duck = workdir / f"bench-{rows}.duckdb"
+            duck.unlink(missing_ok=True)
+            until = START + timedelta(seconds=rows + 1)
+            env = {
+                **os.environ,
+                "SOURCES__MYSQL__CREDENTIALS": f"mysql+pymysql://{server.user}:{server.password}@127.0.0.1:{server.port}/bench",
+                "DESTINATION__DUCKDB__CREDENTIALS": str(duck),
+                "DLT_DATA_DIR": str(workdir / "dlt"),
+            }
+            results.append(
+                run_measured(
+                    label, rows,
+                    [python, "-m", "extract", "--source", "mysql", "--config", str(manifest),
+                     "--since", START.isoformat(), "--until", until.isoformat(), "--log-format", "json"],
+                    env,
+                )
+            )  # fmt: skip
+
+    cli_m, raw_m, small_m, full_m = results
+    print()
+    print(f"{'tool':<38} {'rows':>10} {'seconds':>8} {'rows/s':>10} {'peak RSS':>10}")
+    for m in results:
+        print(f"{m.name:<38} {m.rows:>10,} {m.seconds:>8.2f} {m.rows_per_s:>10,.0f} {m.peak_rss_mb:>8.0f} MB")
+    ratios = {
+        "extract / raw PyMySQL (target >= 2.0)": full_m.rows_per_s / raw_m.rows_per_s,
+        "extract / mariadb CLI (target >= 0.35)": full_m.rows_per_s / cli_m.rows_per_s,
+        f"peak RSS at {n:,} rows, MB (target <= 300)": full_m.peak_rss_mb,
+        f"RSS growth {quarter:,} -> {n:,} rows (target < 15%)": (full_m.peak_rss_mb / small_m.peak_rss_mb - 1) * 100,
+    }
+    print()
+    for name, value in ratios.items():
+        print(f"{name:<52} {value:8.2f}")
+    print(json.dumps({"results": [m.__dict__ | {"rows_per_s": m.rows_per_s} for m in results], "ratios": ratios}))
+    if args.workdir is None:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
