@@ -37,6 +37,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import contextlib
+
 from demo.mariadb import MariaDBServer  # noqa: E402
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -88,10 +90,8 @@ class Measure:
 def _tree_rss(process: psutil.Process) -> int:
     total = 0
     for proc in [process, *process.children(recursive=True)]:
-        try:
+        with contextlib.suppress(psutil.Error):
             total += proc.memory_info().rss
-        except psutil.Error:
-            pass
     return total
 
 

@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 unexpected failure; 2 usage or configuration error; 3 d
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import traceback
 from datetime import UTC, datetime
@@ -70,10 +71,8 @@ def _return_freed_memory_promptly() -> None:
     """Let Arrow's jemalloc give freed batches back to the OS at once, so RSS tracks the live batches only."""
     import pyarrow
 
-    try:
+    with contextlib.suppress(NotImplementedError):  # a pyarrow built without jemalloc
         pyarrow.jemalloc_set_decay_ms(0)
-    except NotImplementedError:  # a pyarrow built without jemalloc
-        pass
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,6 +12,7 @@ or the system temp dir) and never restores state from the destination. The windo
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import shutil
@@ -50,10 +51,8 @@ def release_freed_memory() -> None:
     import pyarrow
 
     pyarrow.default_memory_pool().release_unused()
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not glibc
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
 
 
 def duckdb_path() -> Path:
