@@ -20,6 +20,7 @@ holds Airflow and dbt, which dlt imports when present and which a production pod
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -34,12 +35,9 @@ from pathlib import Path
 
 import psutil
 
+from demo.mariadb import MariaDBServer
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import contextlib
-
-from demo.mariadb import MariaDBServer  # noqa: E402
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 COLUMNS = "id, customer_id, amount, big, ub, name, note, flag, payload, created_at, updated_at, d"

@@ -87,7 +87,10 @@ def main(argv: list[str] | None = None) -> int:
           "--vars", dbt_vars], env)  # fmt: skip
 
     _step("report: the marts as charts")
-    _run([sys.executable, "dbt_project/scripts/marts_report.py", "--duckdb", str(args.warehouse), "--out", "reports/"], env)
+    _run(
+        [sys.executable, "dbt_project/scripts/marts_report.py", "--duckdb", str(args.warehouse), "--out", "reports/"],
+        env,
+    )
     print(f"    open {ROOT / 'reports' / 'index.html'}")
     return 0
 
