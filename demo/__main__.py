@@ -3,7 +3,8 @@
 1. Start a throwaway MariaDB under `.demo/` on a free loopback port and seed the demo shop.
 2. Extract the history before 2024-03-01 in one window, then the week 2024-03-01 to 2024-03-08 in daily
    chunks, into `warehouse.duckdb` with the real CLI.
-3. Load the other sources from their local stand-ins, when their modules are present.
+3. Load the other sources from their local stand-ins: MongoDB (mongomock, in-process), and HubSpot and
+   Salesforce (local fake servers that follow the vendors' documented contracts).
 4. `dbt build` on DuckDB, then a static HTML report with PNG charts in `reports/`.
 5. Stop the server.
 """
@@ -74,6 +75,19 @@ def main(argv: list[str] | None = None) -> int:
             env,
         )  # fmt: skip
         print(f"    report: {report.relative_to(ROOT)}")
+
+    stand_ins = {
+        "mongodb (mongomock)": ["-m", "demo.mongo_seed", "--mongomock", "--customers", "5000", "--days", "7",
+                                "--events-per-day", "1500", "--", "--since", HISTORY_SINCE, "--until", UNTIL,
+                                "--log-format", "text"],
+        "hubspot (local fake API)": ["-m", "demo.hubspot_seed", "--workdir", ".demo/hubspot", "--since", SINCE,
+                                     "--until", UNTIL, "--", "--chunk", "1d", "--log-format", "text"],
+        "salesforce (local fake API)": ["-m", "demo.salesforce_seed", "--workdir", ".demo/salesforce", "--since", SINCE,
+                                        "--until", UNTIL, "--", "--chunk", "1d", "--log-format", "text"],
+    }  # fmt: skip
+    for name, stand_in in stand_ins.items():
+        _step(f"extract {name}")
+        _run([sys.executable, *stand_in], env)
 
     if args.skip_dbt:
         return 0

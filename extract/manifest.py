@@ -60,6 +60,8 @@ class ManifestRules:
         entity_keys: Source-specific entity keys accepted besides cursor, primary_key, partition, cluster.
         default_cursor: Cursor used when an entity names none; None makes `cursor` required.
         default_primary_key: Primary key used when an entity names none (e.g. `Id` for Salesforce).
+        default_cursors: Per-entity defaults that win over `default_cursor` (HubSpot contacts use
+            `lastmodifieddate`, every other object `hs_lastmodifieddate`).
     """
 
     entities_key: str
@@ -67,6 +69,7 @@ class ManifestRules:
     entity_keys: frozenset[str] = frozenset()
     default_cursor: str | None = None
     default_primary_key: tuple[str, ...] = ()
+    default_cursors: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -166,7 +169,7 @@ def parse_section(source: str, label: str, content: Mapping[str, Any], rules: Ma
         for key in spec:
             if key not in entity_allowed:
                 raise UsageError(f"{where}: unknown key '{key}' (allowed: {', '.join(sorted(entity_allowed))})")
-        cursor = spec.get("cursor", rules.default_cursor)
+        cursor = spec.get("cursor", rules.default_cursors.get(str(name), rules.default_cursor))
         if not isinstance(cursor, str) or not cursor:
             raise UsageError(f"{where}: missing 'cursor' (the column that places a row in a window)")
         primary_key = _key_list(spec.get("primary_key"), f"{where}.primary_key") or rules.default_primary_key

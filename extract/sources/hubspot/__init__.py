@@ -108,6 +108,7 @@ class HubSpotSource(Source):
         entity_keys=frozenset({"properties", "include_archived"}),
         default_cursor=DEFAULT_CURSOR,
         default_primary_key=("id",),
+        default_cursors={"contacts": "lastmodifieddate"},
     )
 
     def __init__(self, manifest: SourceManifest) -> None:
