@@ -111,6 +111,9 @@ with DAG(
             ],
             env={
                 **bigquery_env,
+                "GOOGLE_IMPERSONATE_SERVICE_ACCOUNT": var_template(
+                    "elt_extract_service_account", CONFIG.variables["elt_extract_service_account"]
+                ),
                 "DESTINATION__FILESYSTEM__BUCKET_URL": "gs://"
                 + var_template("elt_staging_bucket", CONFIG.variables["elt_staging_bucket"]),
             },
@@ -137,6 +140,9 @@ with DAG(
         env={
             "DBT_BIGQUERY_PROJECT": bigquery_env["DESTINATION__BIGQUERY__CREDENTIALS__PROJECT_ID"],
             "DBT_BIGQUERY_LOCATION": bigquery_env["DESTINATION__BIGQUERY__LOCATION"],
+            "DBT_IMPERSONATE_SERVICE_ACCOUNT": var_template(
+                "elt_dbt_service_account", CONFIG.variables["elt_dbt_service_account"]
+            ),
         },
         labels={"elt-role": "dbt"},
         doc_md="Runs `dbt build` for the run's window (runs only when every source loaded).",

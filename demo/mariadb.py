@@ -122,17 +122,9 @@ class MariaDBServer:
         )
 
     def connect(self, **kwargs: object) -> pymysql.Connection:
-        """Connect over TCP as the application user to the server's database."""
-        return pymysql.connect(
-            host="127.0.0.1",
-            port=self.port,
-            user=self.user,
-            password=self.password,
-            database=self.database,
-            autocommit=True,
-            charset="utf8mb4",
-            **kwargs,
-        )
+        """Connect over TCP as the application user (to the server's database unless `database` is given)."""
+        options: dict[str, object] = {"database": self.database, "autocommit": True, "charset": "utf8mb4", **kwargs}
+        return pymysql.connect(host="127.0.0.1", port=self.port, user=self.user, password=self.password, **options)
 
     def kill(self) -> None:
         """Kill the server with SIGKILL, as a crash would."""

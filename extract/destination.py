@@ -46,6 +46,40 @@ def configure_dlt_environment() -> None:
         os.environ.setdefault(key, value)
 
 
+IMPERSONATE_ENV = "GOOGLE_IMPERSONATE_SERVICE_ACCOUNT"
+CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+
+
+def impersonated_credentials() -> Any | None:
+    """Credentials for dlt that impersonate `GOOGLE_IMPERSONATE_SERVICE_ACCOUNT`, or None when it is unset.
+
+    Composer 3 runs every pod as the environment's service account; the workload service account that
+    holds the BigQuery and bucket roles is reached by impersonation (the environment SA has only
+    `roles/iam.serviceAccountTokenCreator` on it, see terraform/modules/service_accounts). The tokens
+    refresh themselves, so long runs never see an expired one.
+    """
+    target = os.environ.get(IMPERSONATE_ENV, "").strip()
+    if not target:
+        return None
+    import google.auth
+    from dlt.common.configuration.specs.gcp_credentials import (
+        GcpDefaultCredentials,
+        GcpServiceAccountCredentials,
+    )
+    from google.auth import impersonated_credentials as impersonation
+
+    source, project = google.auth.default(scopes=[CLOUD_PLATFORM_SCOPE])
+    native = impersonation.Credentials(
+        source_credentials=source, target_principal=target, target_scopes=[CLOUD_PLATFORM_SCOPE], lifetime=3600
+    )
+    credentials = GcpServiceAccountCredentials()
+    # GcpServiceAccountCredentials.parse_native_representation accepts native Google credentials in its
+    # default-credentials branch, then rejects them in its key-file branch; call the branch that accepts them.
+    GcpDefaultCredentials.parse_native_representation(credentials, native)
+    credentials.project_id = os.environ.get("DESTINATION__BIGQUERY__CREDENTIALS__PROJECT_ID") or project
+    return credentials
+
+
 def release_freed_memory() -> None:
     """Return freed heap memory to the OS: Arrow's pool, then glibc's arenas (a no-op elsewhere)."""
     import pyarrow
@@ -103,9 +137,17 @@ class Destination:
             destination: Any = dlt.destinations.duckdb(credentials={"database": str(path), "global_config": config})
             self.location = str(path)
         else:
-            destination = dlt.destinations.bigquery()
-            if os.environ.get("DESTINATION__FILESYSTEM__BUCKET_URL"):
-                staging = "filesystem"
+            credentials = impersonated_credentials()
+            destination = (
+                dlt.destinations.bigquery(credentials=credentials) if credentials else dlt.destinations.bigquery()
+            )
+            bucket_url = os.environ.get("DESTINATION__FILESYSTEM__BUCKET_URL")
+            if bucket_url:
+                staging = (
+                    dlt.destinations.filesystem(bucket_url=bucket_url, credentials=credentials)
+                    if credentials
+                    else "filesystem"
+                )
             self.location = "bigquery"
         self.pipeline = dlt.pipeline(
             pipeline_name=pipeline_name,

@@ -149,3 +149,20 @@ def test_real_bigquery_window_load_is_idempotent(mysql_db, run_cli, manifest, mo
     finally:
         for name in (dataset, f"{dataset}_staging"):
             client.delete_dataset(name, delete_contents=True, not_found_ok=True)
+
+
+def test_bigquery_impersonates_the_workload_service_account_when_asked(tmp_path, monkeypatch):
+    import google.auth
+    from google.auth import impersonated_credentials
+    from google.auth.credentials import AnonymousCredentials
+
+    monkeypatch.setenv("GOOGLE_IMPERSONATE_SERVICE_ACCOUNT", "elt-extract@my-project.iam.gserviceaccount.com")
+    monkeypatch.setenv("DESTINATION__FILESYSTEM__BUCKET_URL", "gs://elt-staging/dlt")
+    monkeypatch.setattr(google.auth, "default", lambda scopes=None: (AnonymousCredentials(), "my-project"))
+    destination = Destination("bigquery", "raw_mysql", "extract_mysql_raw_mysql", tmp_path)
+    config = destination.pipeline.destination.config_params["credentials"]
+    native = config.to_native_credentials()
+    assert isinstance(native, impersonated_credentials.Credentials)
+    assert native.service_account_email == "elt-extract@my-project.iam.gserviceaccount.com"
+    assert config.project_id == "my-project"
+    assert destination.pipeline.staging.config_params["credentials"] is config
