@@ -93,6 +93,10 @@ class Dialect(ABC):
         """A DATE literal."""
         return f"DATE '{value.isoformat()}'"
 
+    def string_literal(self, text: str) -> str:
+        """A string literal (BigQuery escapes quotes and backslashes with a backslash)."""
+        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
     def literal(self, value: date | datetime) -> str:
         """A TIMESTAMP literal for an instant, a DATE literal for a date."""
         return self.timestamp_literal(value) if isinstance(value, datetime) else self.date_literal(value)
@@ -116,6 +120,10 @@ class DuckDBDialect(Dialect):
 
     def timestamp_literal(self, value: datetime) -> str:  # noqa: D102
         return f"TIMESTAMPTZ '{value.isoformat()}'"
+
+    def string_literal(self, text: str) -> str:
+        """DuckDB strings double a quote and take backslashes literally."""
+        return "'" + text.replace("'", "''") + "'"
 
 
 class BigQueryDialect(Dialect):

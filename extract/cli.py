@@ -29,6 +29,9 @@ Destinations: duckdb writes to DESTINATION__DUCKDB__CREDENTIALS (a path) or ./wa
 bigquery reads project, location and credentials the dlt way (env, .dlt/*.toml, or ADC).
 
 Exit codes: 0 ok, 1 failure, 2 usage/config error, 3 data mismatch, 75 transient (retry).
+
+Gaps: `python -m extract status --source S --since ... --until ...` lists the windows that the run
+ledger (<dataset>._extract_runs) does not show as loaded.
 """
 
 
@@ -58,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--chunk", help="split the window into sub-windows of this duration (1d, 6h, P1D), each committed"
     )
     parser.add_argument("--dry-run", action="store_true", help="print the plan and row counts; load nothing")
+    parser.add_argument(
+        "--no-reconcile",
+        action="store_true",
+        help="skip the per-window source count (for sources where counting is too expensive)",
+    )
     parser.add_argument("--report", type=Path, help="write the JSON run report to this file")
     parser.add_argument(
         "--log-format", choices=("auto", "json", "text"), default="auto", help="auto: JSON unless stderr is a TTY"
@@ -65,6 +73,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--verbose", action="store_true", help="show tracebacks on errors")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
+
+
+def _status(argv: list[str], verbose: bool) -> int:
+    from extract.status import main as status_main
+
+    try:
+        return status_main([a for a in argv if a != "--verbose"])
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    except ExtractError as exc:
+        if verbose:
+            traceback.print_exc()
+        sys.stderr.write(f"error: {redact(str(exc))}\n")
+        return int(exc.exit_code)
 
 
 def _return_freed_memory_promptly() -> None:
@@ -81,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args_list = list(sys.argv[1:] if argv is None else argv)
     verbose = "--verbose" in args_list
+    if args_list[:1] == ["status"]:
+        return _status(args_list[1:], verbose)
     runner = None
     options = None
     try:
@@ -96,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
             tables=tables,
             chunk=parse_duration(args.chunk) if args.chunk else None,
             dry_run=args.dry_run,
+            reconcile=not args.no_reconcile,
             report=args.report,
             argv=args_list if args.until else [*args_list, "--until", "PLACEHOLDER"],
         )

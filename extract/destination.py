@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from extract.apply import BigQueryDialect, Column, Dialect, DuckDBDialect
+from extract.errors import TransientError
 
 DEFAULT_DUCKDB_FILE = "warehouse.duckdb"
 DESTINATIONS = ("duckdb", "bigquery")
@@ -108,6 +109,40 @@ def pipelines_dir() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+class DuckDBFileLock:
+    """An exclusive advisory lock on `<file>.lock`, held by one extract run for its whole duration.
+
+    DuckDB allows one writing process at a time, but dlt opens and closes its connections step by step,
+    so two runs could interleave their staging tables. The second run refuses instead (exit 75, retry).
+
+    Args:
+        path: The DuckDB file.
+    """
+
+    def __init__(self, path: Path) -> None:
+        import fcntl
+
+        self.path = path.with_name(path.name + ".lock")
+        self._handle = self.path.open("a+")
+        try:
+            fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._handle.seek(0)
+            holder = self._handle.read().strip() or "another process"
+            self._handle.close()
+            raise TransientError(
+                f"duckdb {path}: another extract run ({holder}) is writing this file; retry when it has finished"
+            ) from None
+        self._handle.seek(0)
+        self._handle.truncate()
+        self._handle.write(f"pid {os.getpid()}")
+        self._handle.flush()
+
+    def release(self) -> None:
+        """Unlock (closing the file releases the flock)."""
+        self._handle.close()
+
+
 class Destination:
     """A dlt pipeline bound to `<dataset>_staging` plus the SQL that applies chunks to `<dataset>`.
 
@@ -125,9 +160,11 @@ class Destination:
         self.dataset = dataset
         self.staging_dataset = f"{dataset}_staging"
         staging = None
+        self._lock: DuckDBFileLock | None = None
         if kind == "duckdb":
             path = duckdb_path()
             path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock = DuckDBFileLock(path)
             # A bounded memory limit keeps the whole run pod-sized; DuckDB spills to disk beyond it.
             config = {
                 "memory_limit": os.environ.get("EXTRACT_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT),
@@ -161,6 +198,12 @@ class Destination:
 
         # dlt's default naming convention; the pipeline's schema does not exist before its first run.
         self._naming = NamingConvention()
+
+    def close(self) -> None:
+        """Release the DuckDB file lock (if any)."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     @property
     def max_decimal_precision(self) -> int:
@@ -219,6 +262,20 @@ class Destination:
                 return ()
             raise
         return tuple(Column(str(name), str(sql_type)) for name, sql_type in rows)
+
+    def count_staged(self, table: str) -> int:
+        """Rows that dlt loaded into the staging table of `table` for this chunk."""
+        d = self.dialect
+        with self.pipeline.sql_client() as client:
+            rows = client.execute_sql(f"SELECT count(*) FROM {d.qualify(self.staging_dataset, table)}") or [(0,)]
+        return int(rows[0][0])
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        """Run a read query on the destination (UTC session on DuckDB)."""
+        with self.pipeline.sql_client() as client:
+            if self.kind == "duckdb":
+                client.execute_sql("SET TimeZone = 'UTC'")
+            return list(client.execute_sql(sql) or [])
 
     def distinct_days(self, table: str, column: str) -> tuple[date, ...]:
         """Distinct UTC days of `column` among the staged rows of `table`."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 import sys
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,7 +18,8 @@ import pyarrow as pa
 from extract import __version__
 from extract.apply import TablePlan, table_statements
 from extract.destination import Destination, configure_dlt_environment, pipelines_dir
-from extract.errors import ExitCode, ExtractError, TransientError
+from extract.errors import DataMismatchError, ExitCode, ExtractError, TransientError
+from extract.ledger import LedgerRow, create_statement, git_revision, insert_statement
 from extract.log import log, redact
 from extract.manifest import TableSpec, parse_section, read_manifest_file
 from extract.registry import load_source_class
@@ -41,6 +43,7 @@ class RunOptions:
         tables: Subset of manifest tables, in manifest order.
         chunk: Sub-window length; the whole window when None.
         dry_run: Plan and count only.
+        reconcile: Count each table's window in the source and fail (exit 3) when the load differs.
         report: Where to write the JSON report.
         argv: The original arguments, used to print the resume command.
     """
@@ -53,6 +56,7 @@ class RunOptions:
     tables: list[str] | None = None
     chunk: timedelta | None = None
     dry_run: bool = False
+    reconcile: bool = True
     report: Path | None = None
     argv: list[str] = field(default_factory=list)
 
@@ -122,6 +126,9 @@ class Runner:
             options.source, options.destination, options.dataset_name, options.window, self.chunks
         )
         self.report.version = __version__
+        self.run_id = uuid.uuid4().hex
+        self.report.extra["run_id"] = self.run_id
+        self.revision = git_revision()
         self.source: Source | None = None
 
     def run(self) -> RunReport:
@@ -193,45 +200,61 @@ class Runner:
         progress = _progress(len(self.chunks))
         with pipelines_dir() as workdir:
             destination = Destination(self.options.destination, self.options.dataset_name, pipeline_name, workdir)
-            for index, chunk in enumerate(self.chunks):
-                chunk_report = self.report.chunks[index]
-                chunk_started = time.monotonic()
-                try:
-                    rows = self._load_chunk(destination, tables, chunk, extracted_at)
-                except BaseException:
-                    chunk_report.status = "failed"
-                    self.report.resume_command = resume_command(self.options.argv, chunk.since)
-                    raise
-                finally:
-                    chunk_report.duration_s = round(time.monotonic() - chunk_started, 3)
-                chunk_report.status = "committed"
-                chunk_report.rows = sum(rows.values())
-                if progress is not None:
-                    progress.update(1)
-                log(
-                    "chunk_committed",
-                    f"{self.options.source} {chunk}: committed {chunk_report.rows} rows "
-                    f"in {chunk_report.duration_s:.1f}s",
-                    source=self.options.source,
-                    window=str(chunk),
-                    rows=chunk_report.rows,
-                    duration_s=chunk_report.duration_s,
-                    tables=dict(rows),
-                )
+            try:
+                self._load_chunks(destination, tables, extracted_at, progress)
+            finally:
+                destination.close()
         if progress is not None:
             progress.close()
         for table in tables:
             self.report.tables[table.name].status = "success"
 
+    def _load_chunks(
+        self, destination: Destination, tables: tuple[TableSpec, ...], extracted_at: datetime, progress: Any
+    ) -> None:
+        for index, chunk in enumerate(self.chunks):
+            chunk_report = self.report.chunks[index]
+            chunk_started = time.monotonic()
+            started_at = self.now()
+            try:
+                rows = self._load_chunk(destination, tables, chunk, extracted_at, started_at)
+            except BaseException as exc:
+                chunk_report.status = "failed"
+                self.report.resume_command = resume_command(self.options.argv, chunk.since)
+                self._record_failure(destination, tables, chunk, started_at, exc)
+                raise
+            finally:
+                chunk_report.duration_s = round(time.monotonic() - chunk_started, 3)
+            chunk_report.status = "committed"
+            chunk_report.rows = sum(rows.values())
+            if progress is not None:
+                progress.update(1)
+            log(
+                "chunk_committed",
+                f"{self.options.source} {chunk}: committed {chunk_report.rows} rows in {chunk_report.duration_s:.1f}s",
+                source=self.options.source,
+                window=str(chunk),
+                rows=chunk_report.rows,
+                duration_s=chunk_report.duration_s,
+                tables=dict(rows),
+            )
+
     def _load_chunk(
-        self, destination: Destination, tables: tuple[TableSpec, ...], chunk: Window, extracted_at: datetime
+        self,
+        destination: Destination,
+        tables: tuple[TableSpec, ...],
+        chunk: Window,
+        extracted_at: datetime,
+        started_at: datetime,
     ) -> Counter[str]:
+        """Count (reconcile), extract and stage, check, then apply data and ledger in one transaction."""
         import dlt
 
         assert self.source is not None
+        source_counts = {t.name: self.source.count(t, chunk) for t in tables} if self.options.reconcile else {}
         rows: Counter[str] = Counter()
         anomalies: dict[str, Counter[str]] = {t.name: Counter() for t in tables}
-        started = {t.name: time.monotonic() for t in tables}
+        started = time.monotonic()
         resources = []
         for table in tables:
             hints = {destination.normalize_column(k): dict(v) for k, v in self.source.column_hints(table).items()}
@@ -252,19 +275,135 @@ class Runner:
                 )
             )
         destination.load(resources)
+        staged = {
+            t.name: destination.count_staged(destination.normalize(t.name)) if rows[t.name] else 0 for t in tables
+        }
+        if self.options.reconcile:
+            self._reconcile(tables, chunk, source_counts, rows, staged)
         statements: list[str] = []
         for table in tables:
             plan = self._table_plan(destination, table, rows[table.name], chunk)
             statements += table_statements(
                 destination.dialect, destination.dataset, destination.staging_dataset, plan, chunk
             )
+        finished_at = self.now()
+        ledger = [
+            self._ledger_row(
+                t, chunk, source_counts.get(t.name), staged[t.name], "success", None, started_at, finished_at
+            )
+            for t in tables
+        ]
+        statements.append(create_statement(destination.dialect, destination.kind, destination.dataset))
+        statements.append(insert_statement(destination.dialect, destination.dataset, ledger))
         destination.execute(statements)
+        elapsed = time.monotonic() - started
         for table in tables:
             report = self.report.tables[table.name]
-            report.rows_loaded += rows[table.name]
+            report.rows_loaded += staged[table.name]
+            if self.options.reconcile:
+                report.rows_in_source = (report.rows_in_source or 0) + source_counts[table.name]
             report.add_anomalies(dict(anomalies[table.name]))
-            report.duration_s = round(report.duration_s + time.monotonic() - started[table.name], 3)
-        return rows
+            report.duration_s = round(report.duration_s + elapsed, 3)
+        return Counter(staged)
+
+    def _reconcile(
+        self,
+        tables: tuple[TableSpec, ...],
+        chunk: Window,
+        before: dict[str, int],
+        read: Counter[str],
+        staged: dict[str, int],
+    ) -> None:
+        """Fail with exit 3 when the loaded rows differ from the source's count of the same window.
+
+        The count is taken before the read. When it differs from the load, it is taken again: a window
+        whose count moved meanwhile was written to during the run (late writes, updates moving rows out),
+        which is reported as `unstable`, not as a mismatch; the next run of that window reconciles it.
+        """
+        assert self.source is not None
+        for table in tables:
+            name = table.name
+            if read[name] != staged[name]:
+                raise DataMismatchError(
+                    f"{self.options.source}.{name} {chunk}: read {read[name]} rows but {staged[name]} reached the "
+                    "staging table; nothing was committed for this chunk; do not retry, investigate the load"
+                )
+            if staged[name] == before[name]:
+                continue
+            after = self.source.count(table, chunk)
+            if after == before[name]:
+                raise DataMismatchError(
+                    f"{self.options.source}.{name} {chunk}: the source holds {before[name]} rows but {staged[name]} "
+                    "were extracted; nothing was committed for this chunk; do not retry, investigate "
+                    "(--no-reconcile loads anyway)"
+                )
+            self.report.tables[name].anomalies["unstable_window"] = (
+                self.report.tables[name].anomalies.get("unstable_window", 0) + 1
+            )
+            log(
+                "reconcile_unstable",
+                f"{self.options.source}.{name} {chunk}: the source count moved from {before[name]} to {after} during "
+                f"the run ({staged[name]} loaded); rerun this window later to reconcile it",
+                severity="WARNING",
+                source=self.options.source,
+                table=name,
+                window=str(chunk),
+                rows=staged[name],
+            )
+
+    def _ledger_row(
+        self,
+        table: TableSpec,
+        chunk: Window,
+        in_source: int | None,
+        loaded: int,
+        status: str,
+        error: str | None,
+        started_at: datetime,
+        finished_at: datetime,
+    ) -> LedgerRow:
+        return LedgerRow(
+            run_id=self.run_id,
+            source=self.options.source,
+            table_name=table.name,
+            window_since=chunk.since,
+            window_until=chunk.until,
+            rows_in_source=in_source,
+            rows_loaded=loaded,
+            status=status,
+            error=error,
+            started_at=started_at,
+            finished_at=finished_at,
+            extractor_version=__version__,
+            git_revision=self.revision,
+        )
+
+    def _record_failure(
+        self,
+        destination: Destination,
+        tables: tuple[TableSpec, ...],
+        chunk: Window,
+        started_at: datetime,
+        exc: BaseException,
+    ) -> None:
+        """Best effort: mark the chunk `failed` in the ledger (the destination itself may be what failed)."""
+        error = redact(str(self._as_extract_error(exc)))
+        rows = [self._ledger_row(t, chunk, None, 0, "failed", error, started_at, self.now()) for t in tables]
+        try:
+            destination.execute(
+                [
+                    create_statement(destination.dialect, destination.kind, destination.dataset),
+                    insert_statement(destination.dialect, destination.dataset, rows),
+                ]
+            )
+        except Exception as ledger_exc:  # noqa: BLE001 - never hide the original failure
+            log(
+                "ledger_write_failed",
+                f"{self.options.source} {chunk}: could not record the failure in the ledger: {_first_line(ledger_exc)}",
+                severity="WARNING",
+                source=self.options.source,
+                window=str(chunk),
+            )
 
     def _table_plan(self, destination: Destination, table: TableSpec, staged_rows: int, window: Window) -> TablePlan:
         assert self.source is not None

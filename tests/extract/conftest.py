@@ -35,7 +35,7 @@ def manifest(tmp_path: Path) -> Callable[[dict[str, Any]], Path]:
 
     def write(content: dict[str, Any], name: str = "manifest.yaml") -> Path:
         path = tmp_path / name
-        path.write_text(yaml.safe_dump(content), encoding="utf-8")
+        path.write_text(yaml.safe_dump(content, sort_keys=False), encoding="utf-8")
         return path
 
     return write

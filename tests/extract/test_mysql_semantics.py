@@ -233,8 +233,11 @@ def test_tables_option_limits_the_run(shop, warehouse, run_cli):
     )
     assert result.code == 0
     assert list(result.report["tables"]) == ["events"]
-    tables = query(warehouse, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw_mysql'")
-    assert tables == [("events",)]
+    tables = query(
+        warehouse,
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw_mysql' ORDER BY 1",
+    )
+    assert tables == [("_extract_runs",), ("events",)]
 
 
 def test_dataset_option_names_the_duckdb_schema(shop, warehouse, run_cli):
