@@ -270,3 +270,28 @@ def test_date_cursor_selects_whole_days_and_reruns_replace_them(mysql_db, wareho
     mysql_db.execute("UPDATE daily SET metric = 20 WHERE day = '2024-03-01'")
     assert run_cli(*args).code == 0
     assert query(warehouse, "SELECT day::VARCHAR, metric FROM raw_mysql.daily") == [("2024-03-01", 20)]
+
+
+def test_rows_stream_in_batches_bounded_by_batch_rows(shop, manifest):
+    from collections import Counter
+
+    from extract.manifest import parse_section, read_manifest_file
+    from extract.sources.mysql import MySQLSource
+    from extract.window import Window
+
+    db, _ = shop
+    _events(db, [(i, "page_view", f"2024-03-01 {i % 24:02d}:00:00") for i in range(1000)])
+    path = manifest({"mysql": {"batch_rows": 128, "tables": {"events": {"cursor": "created_at"}}}}, "batches.yaml")
+    label, content = read_manifest_file(path)
+    source = MySQLSource(parse_section("mysql", label, content, MySQLSource.rules))
+    source.open(source.manifest.tables)
+    try:
+        sizes = [
+            b.num_rows
+            for b in source.read(source.manifest.tables[0], Window.parse("2024-03-01", "2024-03-02"), Counter())
+        ]
+    finally:
+        source.close()
+    assert sum(sizes) == 1000
+    assert max(sizes) <= 128  # memory is bounded by the batch, not by the window
+    assert len(sizes) >= 8
