@@ -152,7 +152,8 @@ def build_pod_task(
       `TMPDIR`, dlt's `DLT_DATA_DIR` and dbt's target and log paths there; the `--report` file too. All of
       it vanishes with the pod. The images run as the numeric user 10001, so `run_as_non_root` holds.
     - `secrets`: env vars from keys of Kubernetes Secrets that Terraform creates as Composer user-workloads
-      secrets (`google_composer_user_workloads_secret`). Secret values never pass through Airflow.
+      secrets (filled from Secret Manager by `scripts/sync-workload-secrets.sh`). Secret values never pass
+      through Airflow.
     - `get_logs=True`: the container's JSON log lines stream into the task log, where operators triage.
     - `log_events_on_failure=True`: a pod that never starts (image pull, quota) says why in the task log.
     - `termination_message_policy="FallbackToLogsOnError"`: a failed container's last log lines (the
