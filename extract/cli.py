@@ -18,7 +18,7 @@ from extract.destination import DESTINATIONS
 from extract.errors import ExitCode, ExtractError, UsageError
 from extract.log import log, redact, set_format
 from extract.registry import SOURCES
-from extract.window import Window, parse_duration
+from extract.window import Window, format_instant, parse_duration
 
 EPILOG = """\
 Times: --since/--until take an ISO 8601 date (2024-03-01 = midnight UTC) or datetime.
@@ -111,9 +111,12 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(args_list)
         set_format(args.log_format)
         tables = [t.strip() for t in args.tables.split(",") if t.strip()] if args.tables else None
+        window = Window.parse(args.since, args.until, now=datetime.now(UTC))
+        # The resume command must name the same end, even when --until defaulted to "now".
+        argv = args_list if args.until else [*args_list, "--until", format_instant(window.until)]
         options = RunOptions(
             source=args.source,
-            window=Window.parse(args.since, args.until, now=datetime.now(UTC)),
+            window=window,
             destination=args.destination,
             dataset=args.dataset,
             config=args.config,
@@ -122,10 +125,8 @@ def main(argv: list[str] | None = None) -> int:
             dry_run=args.dry_run,
             reconcile=not args.no_reconcile,
             report=args.report,
-            argv=args_list if args.until else [*args_list, "--until", "PLACEHOLDER"],
+            argv=argv,
         )
-        if not args.until:
-            options.argv[-1] = options.window.until.isoformat().replace("+00:00", "Z")
         runner = Runner(options)
         report = runner.run()
         code = ExitCode.OK
