@@ -33,7 +33,7 @@ class TableReport:
     rows_loaded: int = 0
     rows_in_source: int | None = None
     anomalies: dict[str, int] = field(default_factory=dict)
-    duration_s: float = 0.0
+    duration_s: float = 0.0  # time spent reading this table from the source (the chunk's load is shared)
     status: str = "pending"  # pending | success | failed | planned
 
     def add_anomalies(self, counts: dict[str, int]) -> None:

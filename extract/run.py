@@ -103,10 +103,19 @@ def _counting(
     extracted_at: datetime,
     rows: Counter[str],
     anomalies: Counter[str],
+    read_seconds: dict[str, float],
     max_decimal_precision: int,
 ) -> Callable[[], Iterator[Batch]]:
+    """A dlt resource body that reads `table`, counting its rows and the time spent in the source."""
+
     def generate() -> Iterator[Batch]:
-        for batch in source.read(table, window, anomalies):
+        batches = iter(source.read(table, window, anomalies))
+        while True:
+            started = time.monotonic()
+            batch = next(batches, None)
+            read_seconds[table.name] = read_seconds.get(table.name, 0.0) + time.monotonic() - started
+            if batch is None:
+                return
             size = batch.num_rows if isinstance(batch, pa.Table) else len(batch)
             if size:
                 rows[table.name] += size
@@ -254,7 +263,7 @@ class Runner:
         source_counts = {t.name: self.source.count(t, chunk) for t in tables} if self.options.reconcile else {}
         rows: Counter[str] = Counter()
         anomalies: dict[str, Counter[str]] = {t.name: Counter() for t in tables}
-        started = time.monotonic()
+        read_seconds: dict[str, float] = {}
         resources = []
         for table in tables:
             hints = {destination.normalize_column(k): dict(v) for k, v in self.source.column_hints(table).items()}
@@ -267,6 +276,7 @@ class Runner:
                         extracted_at,
                         rows,
                         anomalies[table.name],
+                        read_seconds,
                         destination.max_decimal_precision,
                     ),
                     name=destination.normalize(table.name),
@@ -296,14 +306,13 @@ class Runner:
         statements.append(create_statement(destination.dialect, destination.kind, destination.dataset))
         statements.append(insert_statement(destination.dialect, destination.dataset, ledger))
         destination.execute(statements)
-        elapsed = time.monotonic() - started
         for table in tables:
             report = self.report.tables[table.name]
             report.rows_loaded += staged[table.name]
             if self.options.reconcile:
                 report.rows_in_source = (report.rows_in_source or 0) + source_counts[table.name]
             report.add_anomalies(dict(anomalies[table.name]))
-            report.duration_s = round(report.duration_s + elapsed, 3)
+            report.duration_s = round(report.duration_s + read_seconds.get(table.name, 0.0), 3)
         return Counter(staged)
 
     def _reconcile(
