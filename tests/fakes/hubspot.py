@@ -41,13 +41,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.server import FakeHandler, LoopbackServer
 
 SEARCH_CAP = 10_000
 SEARCH_MAX_LIMIT = 200
 LIST_MAX_LIMIT = 100
+JSON_TYPE = "application/json;charset=utf-8"
 
 DEFAULT_TYPES: dict[str, dict[str, str]] = {
     "contacts": {
@@ -159,25 +161,20 @@ class FakeHubSpot:
         self._faults: deque[tuple[str, int, Fault]] = deque()
         self._next_id = 1000
         self._lock = threading.RLock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: LoopbackServer | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
     def start(self) -> FakeHubSpot:
         """Serve on a free loopback port in a background thread."""
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self._server = LoopbackServer(type("Handler", (_Handler,), {"fake": self}))
+        self._server.start()
         return self
 
     def stop(self) -> None:
         """Stop serving."""
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
             self._server = None
 
     def __enter__(self) -> FakeHubSpot:
@@ -190,7 +187,7 @@ class FakeHubSpot:
     def base_url(self) -> str:
         """`http://127.0.0.1:PORT`, the value for `SOURCES__HUBSPOT__BASE_URL`."""
         assert self._server is not None, "start() the fake first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self._server.base_url
 
     # -- data ---------------------------------------------------------------------------------------
 
@@ -535,17 +532,9 @@ def error_body(message: str, category: str, **extra: Any) -> dict[str, Any]:
     return {"status": "error", "message": message, "correlationId": str(uuid.uuid4()), "category": category, **extra}
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(FakeHandler):
     fake: FakeHubSpot
     protocol_version = "HTTP/1.1"
-
-    def setup(self) -> None:
-        """Disable Nagle: headers and body go out as separate writes, and Nagle plus delayed ACKs adds 40 ms."""
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep test output quiet."""
 
     def do_GET(self) -> None:
         self._handle("GET")
@@ -567,8 +556,7 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         parts = [p for p in url.path.split("/") if p]
         query = parse_qs(url.query)
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        raw = self.read_body()
         try:
             body = json.loads(raw) if raw else {}
         except ValueError:
@@ -617,21 +605,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(fault.status, body, headers)
 
     def _send(self, status: int, answer: Any, headers: Mapping[str, str] | None = None) -> None:
-        payload = json.dumps(answer).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json;charset=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in {**self.fake.rate_headers(), **(headers or {})}.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(payload)
+        headers = {**self.fake.rate_headers(), **(headers or {})}
+        self.send_payload(status, json.dumps(answer).encode(), headers, JSON_TYPE)
 
     def _drop_mid_body(self, status: int, answer: Any) -> None:
         payload = json.dumps(answer).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json;charset=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
+        self.send_head(status, len(payload), content_type=JSON_TYPE)
         self.wfile.write(payload[: len(payload) // 2])
         self.wfile.flush()
         self.close_connection = True

@@ -30,33 +30,22 @@ from __future__ import annotations
 
 import json
 import secrets
-import ssl
 import threading
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import trustme
+from tests.fakes.server import Canned, LoopbackServer, canned_handler
 
 POWERBI_SCOPE = "https://analysis.windows.net/powerbi/api/.default"
 IN_PROGRESS = "Unknown"
 TERMINAL = frozenset({"Completed", "Failed", "Disabled", "Cancelled"})
 
 ROUTES = ("token", "start_refresh", "history")
-
-
-@dataclass
-class Canned:
-    """A scripted response that replaces the normal handling of one request."""
-
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -138,31 +127,22 @@ class FakePowerBI:
         self._issued_tokens: set[str] = set()
         self._canned: dict[str, deque[Canned]] = {route: deque() for route in ROUTES}
         self._lock = threading.Lock()
-        self._ca = trustme.CA()
         self.ca_bundle = workdir / "powerbi-fake-ca.pem"
-        self._ca.cert_pem.write_to_path(str(self.ca_bundle))
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self._ca.issue_cert("127.0.0.1").configure_cert(context)
-        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        # A short poll interval makes `stop()` (which waits for the serving loop) quick.
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._server = LoopbackServer(canned_handler(self.handle), ca_bundle=self.ca_bundle)
 
     @property
     def base_url(self) -> str:
         """`https://127.0.0.1:<port>`: both the authority host and the API URL."""
-        return f"https://127.0.0.1:{self._server.server_address[1]}"
+        return self._server.base_url
 
     def start(self) -> FakePowerBI:
         """Start serving in a background thread."""
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._server.stop()
 
     # --- scripting ------------------------------------------------------------------------------
 
@@ -394,34 +374,3 @@ def _oauth_error(error: str, code: int, text: str) -> dict[str, Any]:
         "correlation_id": correlation,
         "error_uri": f"https://login.microsoftonline.com/error?code={code}",
     }
-
-
-def _handler_for(fake: FakePowerBI) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            headers = {key.lower(): value for key, value in self.headers.items()}
-            reply = fake.handle(self.command, self.path, headers, raw)
-            if reply.body is None:
-                payload = b""
-            elif isinstance(reply.body, str | bytes):
-                payload = reply.body.encode() if isinstance(reply.body, str) else reply.body
-            else:
-                payload = json.dumps(reply.body).encode()
-            self.send_response(reply.status)
-            if payload:
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(payload)))
-            for key, value in reply.headers.items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(payload)
-
-        do_GET = _serve
-        do_POST = _serve
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # Keep test output quiet; `fake.requests` records what matters.
-
-    return Handler

@@ -39,20 +39,19 @@ import io
 import json
 import re
 import secrets
-import ssl
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
-import trustme
+
+from tests.fakes.server import Canned, LoopbackServer, canned_handler
 
 ROUTES = ("login", "token", "limits", "describe", "query", "query_more", "bulk_create", "bulk_poll",
           "bulk_results", "bulk_delete", "any")  # fmt: skip
@@ -67,15 +66,6 @@ JWT_AUDIENCES = ("https://login.salesforce.com", "https://test.salesforce.com")
 def error_body(code: str, message: str) -> list[dict[str, Any]]:
     """Salesforce's REST error body."""
     return [{"message": message, "errorCode": code}]
-
-
-@dataclass
-class Canned:
-    """A response: status, body (JSON-able, str or bytes) and headers."""
-
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -298,14 +288,10 @@ class FakeSalesforce:
         self._injections: dict[str, list[Injection]] = {route: [] for route in ROUTES}
         self._ids: dict[str, int] = {}
         self._lock = threading.RLock()
-        self._ca = trustme.CA()
         self.ca_bundle = workdir / "salesforce-fake-ca.pem"
-        self._ca.cert_pem.write_to_path(str(self.ca_bundle))
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self._ca.issue_cert("127.0.0.1").configure_cert(context)
-        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        handler = canned_handler(self.handle, json_text=_exact_json, content_type="application/json;charset=UTF-8",
+                                 methods=("GET", "POST", "PATCH", "DELETE"), protocol_version="HTTP/1.1")  # fmt: skip
+        self._server = LoopbackServer(handler, ca_bundle=self.ca_bundle)
         for name, fields in STANDARD_OBJECTS.items():
             self.define_object(name, fields)
 
@@ -314,18 +300,16 @@ class FakeSalesforce:
     @property
     def base_url(self) -> str:
         """`https://127.0.0.1:<port>`: the login URL and the instance URL."""
-        return f"https://127.0.0.1:{self._server.server_address[1]}"
+        return self._server.base_url
 
     def start(self) -> FakeSalesforce:
         """Serve in a background thread."""
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._server.stop()
 
     def __enter__(self) -> FakeSalesforce:
         return self.start()
@@ -868,40 +852,3 @@ def _soap_fault(faultcode: str, code: str, message: str) -> Canned:
         "</detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>"
     )
     return Canned(500, xml, {"Content-Type": "text/xml; charset=utf-8"})
-
-
-def _handler_for(fake: FakeSalesforce) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            headers = {key.lower(): value for key, value in self.headers.items()}
-            reply = fake.handle(self.command, self.path, headers, raw)
-            if reply.body is None:
-                payload = b""
-            elif isinstance(reply.body, bytes):
-                payload = reply.body
-            elif isinstance(reply.body, str):
-                payload = reply.body.encode("utf-8")
-            else:
-                payload = _exact_json(reply.body).encode("utf-8")
-            self.send_response(reply.status)
-            if payload and "Content-Type" not in reply.headers:
-                self.send_header("Content-Type", "application/json;charset=UTF-8")
-            self.send_header("Content-Length", str(len(payload)))
-            for key, value in reply.headers.items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(payload)
-
-        do_GET = _serve
-        do_POST = _serve
-        do_PATCH = _serve
-        do_DELETE = _serve
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # quiet; `fake.requests` records what matters
-
-    return Handler
