@@ -79,4 +79,9 @@ class WireServer:
             last = index + 1 >= len(self.find_batches)
             batch = self.find_batches[index] if index < len(self.find_batches) else []
             return request.ok(cursor={"id": 0 if last else 4242, "ns": namespace, "nextBatch": batch})
+        if name == "aggregate":
+            # `count_documents` (the reconciliation count) runs as an aggregate: the source holds what `find` serves.
+            namespace = f"app.{request.doc['aggregate']}"
+            total = sum(len(batch) for batch in self.find_batches)
+            return request.ok(cursor={"id": 0, "ns": namespace, "firstBatch": [{"_id": 1, "n": total}]})
         return request.ok()
