@@ -15,6 +15,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 TERRAFORM = REPO / "terraform"
+PLATFORM = TERRAFORM / "modules" / "platform"
 ENVS = ("dev", "prod")
 
 # The exact checkov the project pins. It runs in its own uvx environment because checkov bundles an `hcl2`
@@ -92,6 +93,12 @@ def resources(tf_files: list[TfFile]) -> list[tuple[TfFile, str, str, dict[str, 
 def env_files() -> dict[str, dict[str, TfFile]]:
     """For each environment root, its .tf files by file name."""
     return {env: {p.name: parse(p) for p in sorted((TERRAFORM / "envs" / env).glob("*.tf"))} for env in ENVS}
+
+
+@pytest.fixture(scope="session")
+def platform_files() -> dict[str, TfFile]:
+    """The platform composition module's .tf files by file name: the wiring that every environment root calls."""
+    return {p.name: parse(p) for p in sorted(PLATFORM.glob("*.tf"))}
 
 
 @dataclass(frozen=True)

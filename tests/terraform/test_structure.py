@@ -1,23 +1,24 @@
 """Structural checks of terraform/, made offline by parsing the HCL with python-hcl2.
 
 The Terraform registry is not reachable here, so `terraform init/validate/plan` cannot run; these tests pin
-down what the issue asks of the code instead: layout, pinned providers, identical dev/prod wiring, no primitive
-roles, datasets with location and labels, deletion protection in prod, alerts that notify, and no secret values.
+down what the issue asks of the code instead: layout, pinned providers, thin roots that call one platform module,
+no primitive roles, datasets with location and labels, deletion protection in prod, alerts that notify, and no
+secret values. Resource checks read every module; wiring checks read modules/platform, the one place it lives.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import hcl2
 import pytest
 
-from .conftest import ENVS, REPO, TERRAFORM, TfFile, normalize
+from .conftest import ENVS, PLATFORM, REPO, TERRAFORM, TfFile, normalize
 
 MODULES = TERRAFORM / "modules"
-EXPECTED_MODULES = {
+# One module per layer; the platform module composes them and is the only module the roots call.
+LAYER_MODULES = {
     "project_services",
     "network",
     "service_accounts",
@@ -30,8 +31,11 @@ EXPECTED_MODULES = {
     "dev_databases",
     "migration",
 }
-# Files that may differ between dev and prod; everything else in a root is wiring and must be identical.
-PER_ENV_FILES = {"backend.tf", "variables.tf"}
+EXPECTED_MODULES = LAYER_MODULES | {"platform"}
+# Everything a thin root holds: state, provider pins and configuration, one module call, its inputs, its outputs.
+ROOT_FILES = {"backend.tf", "versions.tf", "providers.tf", "main.tf", "variables.tf", "outputs.tf"}
+# Inputs that have no default anywhere: the operator gives them in terraform.tfvars.
+REQUIRED_INPUTS = {"project_id", "image_tag", "composer_image_version", "alert_email"}
 PRIMITIVE_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
 SECRET_IDS = {
     "elt-mysql-credentials",
@@ -82,11 +86,25 @@ def _by_type(resources, rtype: str):
     return [(f, name, body) for f, t, name, body in resources if t == rtype]
 
 
-def _env_modules(env_files, env: str) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    for f in env_files[env].values():
-        found.update(_modules(f))
+def _merged(files: dict[str, TfFile], collect) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for f in files.values():
+        found.update(collect(f))
     return found
+
+
+def _env_modules(env_files, env: str) -> dict[str, dict[str, Any]]:
+    return _merged(env_files[env], _modules)
+
+
+def _platform_call(env_files, env: str) -> dict[str, Any]:
+    """The arguments that an environment root passes to the platform module."""
+    return _env_modules(env_files, env)["platform"]
+
+
+def _layer_modules(platform_files) -> dict[str, dict[str, Any]]:
+    """The layer modules that the platform module calls, by name."""
+    return _merged(platform_files, _modules)
 
 
 def _github_anchor(heading: str) -> str:
@@ -103,12 +121,13 @@ def test_layout_has_modules_and_thin_roots():
             assert (MODULES / module / name).is_file(), f"modules/{module}/{name} is missing"
     for env in ENVS:
         root = TERRAFORM / "envs" / env
-        for name in ("versions.tf", "backend.tf", "providers.tf", "variables.tf", "outputs.tf"):
-            assert (root / name).is_file(), f"envs/{env}/{name} is missing"
+        assert {p.name for p in root.glob("*.tf")} == ROOT_FILES, f"envs/{env} holds more than a thin root"
         assert (root / "terraform.tfvars.example").is_file()
-        # A thin root declares no resource of its own: everything comes from modules.
+        # A thin root declares no resource, data source or local of its own: the platform module holds the wiring.
         for f in root.glob("*.tf"):
-            assert "resource" not in normalize(hcl2.loads(f.read_text())), f"{f} declares resources"
+            body = normalize(hcl2.loads(f.read_text()))
+            for kind in ("resource", "data", "locals"):
+                assert kind not in body, f"{f} declares {kind}"
 
 
 def test_every_file_opens_with_a_one_line_description(tf_files: list[TfFile]):
@@ -120,10 +139,12 @@ def test_every_file_opens_with_a_one_line_description(tf_files: list[TfFile]):
         assert len(lines) < 2 or not lines[1].startswith("#"), f"{f.rel}: the description must be one line"
 
 
-def test_tfvars_examples_are_valid_hcl_without_secrets():
+def test_tfvars_examples_are_valid_hcl_without_secrets(env_files):
     for env in ENVS:
         path = TERRAFORM / "envs" / env / "terraform.tfvars.example"
         values = normalize(hcl2.loads(path.read_text()))
+        declared = _variables(env_files[env]["variables.tf"])
+        assert values.keys() <= declared.keys(), f"{path} sets undeclared inputs: {values.keys() - declared.keys()}"
         assert values["project_id"]
         assert values["alert_email"]
         assert values["image_tag"] != "latest"
@@ -168,7 +189,7 @@ def test_each_env_has_its_own_gcs_backend_prefix(env_files):
     assert len(set(prefixes.values())) == len(ENVS)
 
 
-def test_no_hard_coded_project_ids(tf_files: list[TfFile], env_files):
+def test_no_hard_coded_project_ids(tf_files: list[TfFile], env_files, platform_files):
     for f in tf_files:
         for path, value in _walk(f.body):
             leaf = path.rsplit(".", 1)[-1]
@@ -177,29 +198,76 @@ def test_no_hard_coded_project_ids(tf_files: list[TfFile], env_files):
     for env in ENVS:
         project = _variables(env_files[env]["variables.tf"])["project_id"]
         assert "default" not in project, f"envs/{env}: project_id must have no default"
+    assert "default" not in _variables(platform_files["variables.tf"])["project_id"]
 
 
 # ------------------------------------------------------------------------------------------ dev/prod parity
-def test_both_environments_instantiate_the_same_modules(env_files):
-    dev, prod = _env_modules(env_files, "dev"), _env_modules(env_files, "prod")
-    assert dev.keys() == prod.keys()
-    assert {Path(m["source"]).name for m in dev.values()} == EXPECTED_MODULES
-    for name in dev:
-        assert dev[name]["source"] == prod[name]["source"]
-        assert dev[name].keys() == prod[name].keys(), f"module {name} gets different inputs in dev and prod"
+def test_both_roots_call_the_same_platform_module_once(env_files):
+    for env in ENVS:
+        modules = _env_modules(env_files, env)
+        assert list(modules) == ["platform"], f"envs/{env} must call the platform module and nothing else"
+        assert (TERRAFORM / "envs" / env / modules["platform"]["source"]).resolve() == PLATFORM
+    assert _platform_call(env_files, "dev") == _platform_call(env_files, "prod"), "dev and prod wire the module apart"
 
 
-def test_env_roots_differ_only_in_backend_and_variable_defaults(env_files):
-    dev_dir, prod_dir = TERRAFORM / "envs" / "dev", TERRAFORM / "envs" / "prod"
-    assert {p.name for p in dev_dir.glob("*.tf")} == {p.name for p in prod_dir.glob("*.tf")}
-    for path in dev_dir.glob("*.tf"):
-        if path.name not in PER_ENV_FILES:
-            assert path.read_text() == (prod_dir / path.name).read_text(), f"{path.name} differs between envs"
-    dev_vars = _variables(env_files["dev"]["variables.tf"])
-    prod_vars = _variables(env_files["prod"]["variables.tf"])
-    assert dev_vars.keys() == prod_vars.keys()
-    for name in dev_vars:
-        assert dev_vars[name]["type"] == prod_vars[name]["type"], f"variable {name} has different types"
+def test_the_platform_module_calls_every_layer_once(platform_files):
+    layers = _layer_modules(platform_files)
+    assert {(PLATFORM / m["source"]).resolve() for m in layers.values()} == {MODULES / m for m in LAYER_MODULES}
+    assert len(layers) == len(LAYER_MODULES)
+    for name in ("resource", "data"):
+        assert not any(f.blocks(name) for f in platform_files.values()), f"the platform module declares a {name}"
+
+
+def test_every_platform_input_is_a_root_input_passed_through(env_files, platform_files):
+    inputs = _variables(platform_files["variables.tf"])
+    for env in ENVS:
+        declared = _variables(env_files[env]["variables.tf"])
+        assert declared.keys() == inputs.keys(), f"envs/{env} and the platform module declare different inputs"
+        assert _platform_call(env_files, env) == {"source": "../../modules/platform"} | {
+            name: f"${{var.{name}}}" for name in inputs
+        }
+        for name, body in declared.items():
+            assert body["type"] == inputs[name]["type"], f"envs/{env}: {name} has another type than the module's"
+
+
+def test_shared_defaults_live_only_in_the_platform_module(env_files, platform_files):
+    inputs = _variables(platform_files["variables.tf"])
+    shared = {name for name, body in inputs.items() if "default" in body}
+    per_env = inputs.keys() - shared - REQUIRED_INPUTS
+    # What the issue names as per-environment choices must be decided by each root, never by a module default.
+    assert per_env >= {"deletion_protection", "default_table_expiration_days", "composer_environment_size"}
+    for env in ENVS:
+        declared = _variables(env_files[env]["variables.tf"])
+        for name in REQUIRED_INPUTS:
+            assert "default" not in declared[name], f"envs/{env}: {name} must be given, not defaulted"
+            assert "default" not in inputs[name], f"modules/platform: {name} must be given, not defaulted"
+        for name in per_env:
+            assert "default" in declared[name], f"envs/{env} does not decide {name}"
+        for name in shared:
+            assert declared[name]["default"] is None, f"envs/{env} repeats the shared default of {name}"
+            if inputs[name]["default"] is not None:
+                # A null from the root must fall back to the module's default instead of reaching the resources.
+                assert inputs[name].get("nullable") is False, f"modules/platform: {name} must be nullable = false"
+        # Format validations live in the module once; a root only adds guards of its own environment.
+        module_conditions = {v["condition"] for body in inputs.values() for v in body.get("validation", [])}
+        for name, body in declared.items():
+            for validation in body.get("validation", []):
+                assert validation["condition"] not in module_conditions, f"envs/{env}: {name} repeats a validation"
+
+
+def test_environments_size_and_expire_differently(env_files):
+    dev, prod = (_variables(env_files[env]["variables.tf"]) for env in ENVS)
+    assert dev["composer_environment_size"]["default"] == "ENVIRONMENT_SIZE_SMALL"
+    assert prod["composer_environment_size"]["default"] != "ENVIRONMENT_SIZE_SMALL"
+    assert (
+        dev["composer_workloads"]["default"]["worker"]["max_count"]
+        < (prod["composer_workloads"]["default"]["worker"]["max_count"])
+    )
+    assert dev["staged_file_retention_days"]["default"] < prod["staged_file_retention_days"]["default"]
+    for env, variables in zip(ENVS, (dev, prod), strict=True):
+        environment = variables["environment"]
+        assert environment["default"] == env
+        assert environment["validation"][0]["condition"] == f'${{var.environment == "{env}"}}'
 
 
 # ------------------------------------------------------------------------------------------------------ IAM
@@ -229,8 +297,8 @@ def test_project_level_roles_are_an_allow_list(resources):
         assert not _by_type(resources, forbidden)
 
 
-def test_workload_grants_are_scoped_to_their_resources(env_files):
-    text = env_files["dev"]["locals.tf"].text
+def test_workload_grants_are_scoped_to_their_resources(platform_files):
+    text = platform_files["locals.tf"].text
     # extract: dataEditor on raw and raw staging only; dbt: viewer on raw, editor on staging and marts.
     assert re.search(
         r'concat\(local\.raw_keys, \[for k in local\.raw_keys : "\$\{k\}_staging"\]\).*?\n.*?'
@@ -251,12 +319,12 @@ def test_workload_grants_are_scoped_to_their_resources(env_files):
         re.S,
     )
     assert re.search(r'dataset = "marts", role = "roles/bigquery\.dataViewer", principal = "powerbi', text)
-    storage = _env_modules(env_files, "dev")["storage"]
+    storage = _layer_modules(platform_files)["storage"]
     assert "local.principals.extract" in storage["object_admins"]
 
 
-def test_secrets_are_containers_with_per_secret_accessors(env_files):
-    secrets = _locals(env_files["dev"]["locals.tf"])["secrets"]
+def test_secrets_are_containers_with_per_secret_accessors(platform_files):
+    secrets = _locals(platform_files["locals.tf"])["secrets"]
     assert set(secrets) == SECRET_IDS
     for secret_id, spec in secrets.items():
         expected = "local.principals.powerbi" if "powerbi" in secret_id else "local.principals.extract"
@@ -291,35 +359,34 @@ def test_no_secret_value_is_a_literal_or_in_state(tf_files: list[TfFile], resour
 
 
 # ---------------------------------------------------------------------------------------------- BigQuery
-def test_every_dataset_has_a_location_and_labels(resources, env_files):
+def test_every_dataset_has_a_location_and_labels(resources, platform_files):
     datasets = _by_type(resources, "google_bigquery_dataset")
     assert datasets
     for f, name, body in datasets:
         assert body.get("location"), f"{f.rel}: dataset {name} has no location"
         assert body.get("labels"), f"{f.rel}: dataset {name} has no labels"
-    for env in ENVS:
-        bigquery = _env_modules(env_files, env)["bigquery"]
-        assert bigquery["location"] == "${var.bq_location}"
-        assert bigquery["labels"] == "${local.labels}"
+    bigquery = _layer_modules(platform_files)["bigquery"]
+    assert bigquery["location"] == "${var.bq_location}"
+    assert bigquery["labels"] == "${local.labels}"
 
 
-def test_datasets_cover_every_layer_with_short_lived_scratch(env_files):
-    datasets = _locals(env_files["dev"]["locals.tf"])["datasets"]
-    text = env_files["dev"]["locals.tf"].text
+def test_datasets_cover_every_layer_with_short_lived_scratch(env_files, platform_files):
+    datasets = _locals(platform_files["locals.tf"])["datasets"]
+    text = platform_files["locals.tf"].text
     assert 'raw_sources = ["mysql", "mongodb", "hubspot", "salesforce"]' in text
     assert '"${var.dataset_names["raw_${s}"]}_staging"' in text
     assert "var.raw_staging_table_expiration_days" in str(datasets)
-    for env in ENVS:
-        variables = _variables(env_files[env]["variables.tf"])
-        assert set(variables["dataset_names"]["default"]) == {
-            "raw_mysql",
-            "raw_mongodb",
-            "raw_hubspot",
-            "raw_salesforce",
-            "staging",
-            "marts",
-        }
-        assert variables["raw_staging_table_expiration_days"]["default"] == 1
+    # Shared by every environment, so the defaults sit in the platform module (the roots pass null).
+    variables = _variables(platform_files["variables.tf"])
+    assert set(variables["dataset_names"]["default"]) == {
+        "raw_mysql",
+        "raw_mongodb",
+        "raw_hubspot",
+        "raw_salesforce",
+        "staging",
+        "marts",
+    }
+    assert variables["raw_staging_table_expiration_days"]["default"] == 1
     dev = _variables(env_files["dev"]["variables.tf"])["default_table_expiration_days"]["default"]
     prod = _variables(env_files["prod"]["variables.tf"])["default_table_expiration_days"]["default"]
     assert dev, "dev datasets need a default table expiration"
@@ -328,14 +395,19 @@ def test_datasets_cover_every_layer_with_short_lived_scratch(env_files):
 
 
 # ------------------------------------------------------------------------------------- deletion protection
-def test_prod_has_deletion_protection(env_files, resources):
+def test_prod_has_deletion_protection(env_files, platform_files, resources):
     prod = _variables(env_files["prod"]["variables.tf"])["deletion_protection"]
     assert prod["default"] is True
     assert any(v["condition"] == "${var.deletion_protection}" for v in prod["validation"]), (
         "prod must refuse deletion_protection = false"
     )
     assert _variables(env_files["dev"]["variables.tf"])["deletion_protection"]["default"] is False
-    modules = _env_modules(env_files, "prod")
+    # The prod value reaches the module unchanged, and the module has no default it could fall back to.
+    assert _platform_call(env_files, "prod")["deletion_protection"] == "${var.deletion_protection}"
+    module_input = _variables(platform_files["variables.tf"])["deletion_protection"]
+    assert "default" not in module_input
+    assert module_input["nullable"] is False
+    modules = _layer_modules(platform_files)
     for name in ("bigquery", "secrets", "dev_databases"):
         assert modules[name]["deletion_protection"] == "${var.deletion_protection}", name
     assert modules["storage"]["force_destroy"] == "${!var.deletion_protection}"
@@ -354,6 +426,7 @@ def test_prod_never_creates_dev_databases(env_files):
     prod = _variables(env_files["prod"]["variables.tf"])["enable_dev_databases"]
     assert prod["default"] is False
     assert any(v["condition"] == "${!var.enable_dev_databases}" for v in prod["validation"])
+    assert _platform_call(env_files, "prod")["enable_dev_databases"] == "${var.enable_dev_databases}"
 
 
 # ------------------------------------------------------------------------------------ storage, registry
@@ -375,7 +448,7 @@ def test_artifact_registry_keeps_the_last_n_versions(resources):
 
 
 # ------------------------------------------------------------------------------------------------ Composer
-def test_composer_3_environment(resources, env_files):
+def test_composer_3_environment(resources, platform_files):
     ((_f, _name, env),) = _by_type(resources, "google_composer_environment")
     config = env["config"][0]
     assert config["software_config"][0]["image_version"] == "${var.image_version}"
@@ -383,14 +456,13 @@ def test_composer_3_environment(resources, env_files):
     assert config["environment_size"] == "${var.environment_size}"
     assert {"scheduler", "dag_processor", "triggerer", "web_server", "worker"} <= config["workloads_config"][0].keys()
     assert config["node_config"][0]["service_account"] == "${var.service_account_email}"
-    airflow_variables = _locals(env_files["dev"]["locals.tf"])["airflow_variables"]
+    airflow_variables = _locals(platform_files["locals.tf"])["airflow_variables"]
     assert airflow_variables.keys() >= AIRFLOW_VARIABLES
     composer_main = (MODULES / "composer" / "main.tf").read_text()
     assert '"AIRFLOW_VAR_${upper(k)}"' in composer_main
-    for env_name in ENVS:
-        composer = _env_modules(env_files, env_name)["composer"]
-        assert composer["image_version"] == "${var.composer_image_version}"
-        assert composer["airflow_variables"] == "${local.airflow_variables}"
+    composer = _layer_modules(platform_files)["composer"]
+    assert composer["image_version"] == "${var.composer_image_version}"
+    assert composer["airflow_variables"] == "${local.airflow_variables}"
 
 
 # ---------------------------------------------------------------------------------------------- monitoring
@@ -450,14 +522,13 @@ def test_dashboard_shows_rows_and_durations(resources):
 
 
 # ----------------------------------------------------------------------------------------------- migration
-def test_migration_uses_cross_region_copy_behind_a_variable(resources, env_files):
+def test_migration_uses_cross_region_copy_behind_a_variable(resources, platform_files):
     ((_f, _name, transfer),) = _by_type(resources, "google_bigquery_data_transfer_config")
     assert transfer["data_source_id"] == "cross_region_copy"
     assert transfer["for_each"] == "${local.copies}"
     assert "var.enabled ? var.copies : {}" in (MODULES / "migration" / "main.tf").read_text()
-    for env in ENVS:
-        assert _variables(env_files[env]["variables.tf"])["enable_migration"]["default"] is False
-        assert _env_modules(env_files, env)["migration"]["enabled"] == "${var.enable_migration}"
+    assert _variables(platform_files["variables.tf"])["enable_migration"]["default"] is False
+    assert _layer_modules(platform_files)["migration"]["enabled"] == "${var.enable_migration}"
 
 
 def test_dev_databases_sit_behind_a_variable(resources):

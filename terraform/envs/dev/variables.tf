@@ -1,14 +1,13 @@
-# Inputs of the dev root. Every environment declares the same variables; only defaults and validations differ.
+# Inputs of the dev root: its own defaults and guards; a shared setting left null takes the platform module's default.
+
+# Settings that every environment shares default to null here: the platform module (nullable = false) then applies
+# its default, so shared defaults live once, in modules/platform/variables.tf. Only this environment's own
+# choices carry a default below.
 
 # --- Project and placement -------------------------------------------------------------------------------------
 variable "project_id" {
   description = "GCP project of this environment (no default: project ids are never hard-coded)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project_id))
-    error_message = "project_id must be a GCP project id (6-30 lowercase letters, digits, dashes)."
-  }
 }
 
 variable "environment" {
@@ -23,7 +22,7 @@ variable "environment" {
 }
 
 variable "region" {
-  description = "Region of Composer, the network, Artifact Registry and Cloud SQL."
+  description = "Region of Composer, the network, Artifact Registry and Cloud SQL; the providers default to it too."
   type        = string
   default     = "europe-west1"
 }
@@ -31,13 +30,13 @@ variable "region" {
 variable "bq_location" {
   description = "BigQuery location of every dataset."
   type        = string
-  default     = "EU"
+  default     = null
 }
 
 variable "labels" {
   description = "Extra labels (cost center, owner team) added to every labelled resource."
   type        = map(string)
-  default     = {}
+  default     = null
 }
 
 variable "deletion_protection" {
@@ -56,19 +55,7 @@ variable "kms_key_name" {
 variable "dataset_names" {
   description = "BigQuery dataset names by role; the extractor writes <raw dataset>_staging next to each raw dataset."
   type        = map(string)
-  default = {
-    raw_mysql      = "raw_mysql"
-    raw_mongodb    = "raw_mongodb"
-    raw_hubspot    = "raw_hubspot"
-    raw_salesforce = "raw_salesforce"
-    staging        = "staging"
-    marts          = "marts"
-  }
-
-  validation {
-    condition     = toset(keys(var.dataset_names)) == toset(["raw_mysql", "raw_mongodb", "raw_hubspot", "raw_salesforce", "staging", "marts"])
-    error_message = "dataset_names must name exactly raw_mysql, raw_mongodb, raw_hubspot, raw_salesforce, staging and marts."
-  }
+  default     = null
 }
 
 variable "default_table_expiration_days" {
@@ -80,13 +67,13 @@ variable "default_table_expiration_days" {
 variable "raw_staging_table_expiration_days" {
   description = "Default table expiration of the <raw>_staging scratch datasets."
   type        = number
-  default     = 1
+  default     = null
 }
 
 variable "powerbi_readers" {
   description = "IAM members (a service account or a group) that Power BI reads marts with: dataViewer on marts, jobUser, readSessionUser."
   type        = list(string)
-  default     = []
+  default     = null
 }
 
 # --- Storage, images, secrets ------------------------------------------------------------------------------------
@@ -99,7 +86,7 @@ variable "staging_bucket_name" {
 variable "staging_bucket_location" {
   description = "Location of the staging bucket; must be compatible with bq_location (EU with EU, a region with the same region)."
   type        = string
-  default     = "EU"
+  default     = null
 }
 
 variable "staged_file_retention_days" {
@@ -111,35 +98,30 @@ variable "staged_file_retention_days" {
 variable "artifact_repository_id" {
   description = "Artifact Registry Docker repository of the extract and dbt images."
   type        = string
-  default     = "elt"
+  default     = null
 }
 
 variable "artifact_keep_versions" {
   description = "Most recent versions of each image that the cleanup policy always keeps."
   type        = number
-  default     = 10
+  default     = null
 }
 
 variable "image_pushers" {
   description = "IAM members that push images (the CI service account)."
   type        = list(string)
-  default     = []
+  default     = null
 }
 
 variable "image_tag" {
   description = "Tag of the extract and dbt images that the DAG runs (git SHA or semver; never latest)."
   type        = string
-
-  validation {
-    condition     = var.image_tag != "latest" && can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.image_tag))
-    error_message = "image_tag must be a valid, immutable Docker tag (a git SHA or a semver), not latest."
-  }
 }
 
 variable "secret_replica_locations" {
   description = "Regions that secrets are replicated to (empty: automatic replication)."
   type        = list(string)
-  default     = []
+  default     = null
 }
 
 # --- Composer ------------------------------------------------------------------------------------------------------
@@ -181,19 +163,19 @@ variable "composer_workloads" {
 variable "dag_deployers" {
   description = "IAM members (CI) that upload DAGs to the Composer bucket's dags/ folder."
   type        = list(string)
-  default     = []
+  default     = null
 }
 
 variable "pods_impersonate_workload_sa" {
   description = "Pods impersonate their workload service account (true), or the Composer service account also gets the workload roles (fallback)."
   type        = bool
-  default     = true
+  default     = null
 }
 
 variable "subnet_cidr" {
   description = "Primary range of the workloads subnetwork."
   type        = string
-  default     = "10.10.0.0/24"
+  default     = null
 }
 
 # --- Monitoring ----------------------------------------------------------------------------------------------------
@@ -205,31 +187,31 @@ variable "alert_email" {
 variable "extra_notification_channels" {
   description = "Ids of notification channels managed elsewhere that also receive every alert."
   type        = list(string)
-  default     = []
+  default     = null
 }
 
 variable "extract_sources" {
   description = "Sources that the no-successful-run alert watches."
   type        = list(string)
-  default     = ["mysql", "mongodb", "hubspot", "salesforce"]
+  default     = null
 }
 
 variable "no_success_window_hours" {
   description = "Alert when a source has had no successful run for this many hours."
   type        = number
-  default     = 26
+  default     = null
 }
 
 variable "run_log_filter_extra" {
   description = "Optional Logging-query clause that narrows the run_finished log-based metrics (e.g. to the composer-user-workloads namespace)."
   type        = string
-  default     = ""
+  default     = null
 }
 
 variable "runbook_url" {
   description = "URL of docs/runbook.md in the repository browser; alerts link to its sections."
   type        = string
-  default     = "docs/runbook.md"
+  default     = null
 }
 
 # --- Dev databases (dev only) ----------------------------------------------------------------------------------------
@@ -242,38 +224,38 @@ variable "enable_dev_databases" {
 variable "mysql_tier" {
   description = "Cloud SQL tier of the dev MySQL instance."
   type        = string
-  default     = "db-custom-1-3840"
+  default     = null
 }
 
 variable "atlas_org_id" {
   description = "MongoDB Atlas organisation id of the dev cluster."
   type        = string
-  default     = ""
+  default     = null
 }
 
 variable "atlas_region" {
   description = "Atlas region name of the dev cluster (GCP regions use Atlas names, e.g. WESTERN_EUROPE)."
   type        = string
-  default     = "WESTERN_EUROPE"
+  default     = null
 }
 
 variable "atlas_instance_size" {
   description = "Atlas tier of the dev cluster (M0/M2/M5 shared, M10+ dedicated with backups)."
   type        = string
-  default     = "M10"
+  default     = null
 }
 
 variable "atlas_extra_allowed_cidrs" {
   description = "CIDRs besides the NAT egress IP allowed to reach the dev Atlas cluster (developer VPN ranges)."
   type        = list(string)
-  default     = []
+  default     = null
 }
 
 # --- Migration -------------------------------------------------------------------------------------------------------
 variable "enable_migration" {
   description = "Create the legacy dataset copies (BigQuery Data Transfer Service) and their destination datasets."
   type        = bool
-  default     = false
+  default     = null
 }
 
 variable "migration_copies" {
@@ -285,11 +267,11 @@ variable "migration_copies" {
     schedule               = optional(string)
     overwrite              = optional(bool, true)
   }))
-  default = {}
+  default = null
 }
 
 variable "transfer_admins" {
   description = "IAM members that run terraform apply for the migration (they must act as the migration service account)."
   type        = list(string)
-  default     = []
+  default     = null
 }

@@ -1,4 +1,4 @@
-# Terraform and provider versions pinned for this environment root (identical in every environment).
+# Terraform and provider versions of this root (the same pins as modules/platform/versions.tf); providers.tf configures them.
 terraform {
   required_version = ">= 1.6, < 2.0"
 

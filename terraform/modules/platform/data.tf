@@ -1,6 +1,6 @@
-# Data layer: BigQuery datasets and grants, dlt's staging bucket, the image registry and the secret containers (identical in every environment).
+# Data layer: BigQuery datasets and grants, dlt's staging bucket, the image registry and the secret containers.
 module "bigquery" {
-  source = "../../modules/bigquery"
+  source = "../bigquery"
 
   project_id          = var.project_id
   location            = var.bq_location
@@ -16,7 +16,7 @@ module "bigquery" {
 }
 
 module "storage" {
-  source = "../../modules/storage"
+  source = "../storage"
 
   project_id                 = var.project_id
   bucket_name                = coalesce(var.staging_bucket_name, "${var.project_id}-elt-staging")
@@ -31,7 +31,7 @@ module "storage" {
 }
 
 module "artifact_registry" {
-  source = "../../modules/artifact_registry"
+  source = "../artifact_registry"
 
   project_id    = var.project_id
   location      = var.region
@@ -46,7 +46,7 @@ module "artifact_registry" {
 }
 
 module "secrets" {
-  source = "../../modules/secrets"
+  source = "../secrets"
 
   project_id          = var.project_id
   secrets             = local.secrets

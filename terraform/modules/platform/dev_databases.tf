@@ -1,6 +1,6 @@
-# Dev-only source databases behind enable_dev_databases: Cloud SQL MySQL 8 and MongoDB Atlas (identical in every environment; off in prod).
+# Dev-only source databases behind enable_dev_databases: Cloud SQL MySQL 8 and MongoDB Atlas (off in prod).
 module "dev_databases" {
-  source = "../../modules/dev_databases"
+  source = "../dev_databases"
 
   enabled             = var.enable_dev_databases
   project_id          = var.project_id

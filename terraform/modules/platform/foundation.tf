@@ -1,6 +1,6 @@
-# Foundation layer: project APIs, the VPC with Cloud NAT, and the platform's service accounts (identical in every environment).
+# Foundation layer: project APIs, the VPC with Cloud NAT, and the platform's service accounts.
 module "project_services" {
-  source = "../../modules/project_services"
+  source = "../project_services"
 
   project_id           = var.project_id
   enable_dev_databases = var.enable_dev_databases
@@ -8,7 +8,7 @@ module "project_services" {
 }
 
 module "network" {
-  source = "../../modules/network"
+  source = "../network"
 
   project_id                    = var.project_id
   region                        = var.region
@@ -20,7 +20,7 @@ module "network" {
 }
 
 module "service_accounts" {
-  source = "../../modules/service_accounts"
+  source = "../service_accounts"
 
   project_id                   = var.project_id
   name_prefix                  = local.name_prefix

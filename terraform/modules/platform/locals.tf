@@ -1,4 +1,4 @@
-# Derived names, labels, dataset definitions and IAM bindings shared by every layer of this root (identical in every environment).
+# Derived names, labels, dataset definitions and IAM bindings shared by every layer of the platform.
 locals {
   name_prefix = "elt-${var.environment}"
 

@@ -1,6 +1,6 @@
-# Migration layer behind enable_migration: BigQuery Data Transfer Service copies of the legacy PoC datasets (identical in every environment).
+# Migration layer behind enable_migration: BigQuery Data Transfer Service copies of the legacy PoC datasets.
 module "migration" {
-  source = "../../modules/migration"
+  source = "../migration"
 
   enabled                     = var.enable_migration
   project_id                  = var.project_id

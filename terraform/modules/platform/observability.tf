@@ -1,6 +1,6 @@
-# Observability layer: log-based metrics on the extractor's run reports, alert policies and the dashboard (identical in every environment).
+# Observability layer: log-based metrics on the extractor's run reports, alert policies and the dashboard.
 module "monitoring" {
-  source = "../../modules/monitoring"
+  source = "../monitoring"
 
   project_id                  = var.project_id
   environment                 = var.environment

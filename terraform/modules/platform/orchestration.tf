@@ -1,6 +1,6 @@
-# Orchestration layer: the Cloud Composer 3 environment that runs the ELT DAG (identical in every environment).
+# Orchestration layer: the Cloud Composer 3 environment that runs the ELT DAG.
 module "composer" {
-  source = "../../modules/composer"
+  source = "../composer"
 
   project_id            = var.project_id
   region                = var.region

@@ -1,4 +1,4 @@
-# Outputs of this environment root: what the DAG, CI and operators need (identical in every environment).
+# Outputs of the platform: what the DAG, CI and operators need; each environment root passes them through.
 output "image_registry" {
   description = "Image prefix; push REGISTRY/extract:TAG and REGISTRY/dbt:TAG."
   value       = module.artifact_registry.registry

@@ -1,0 +1,46 @@
+# The dev environment: one call of the platform module, which holds every layer; this root only chooses its inputs.
+module "platform" {
+  source = "../../modules/platform"
+
+  project_id                        = var.project_id
+  environment                       = var.environment
+  region                            = var.region
+  bq_location                       = var.bq_location
+  labels                            = var.labels
+  deletion_protection               = var.deletion_protection
+  kms_key_name                      = var.kms_key_name
+  dataset_names                     = var.dataset_names
+  default_table_expiration_days     = var.default_table_expiration_days
+  raw_staging_table_expiration_days = var.raw_staging_table_expiration_days
+  powerbi_readers                   = var.powerbi_readers
+  staging_bucket_name               = var.staging_bucket_name
+  staging_bucket_location           = var.staging_bucket_location
+  staged_file_retention_days        = var.staged_file_retention_days
+  artifact_repository_id            = var.artifact_repository_id
+  artifact_keep_versions            = var.artifact_keep_versions
+  image_pushers                     = var.image_pushers
+  image_tag                         = var.image_tag
+  secret_replica_locations          = var.secret_replica_locations
+  composer_image_version            = var.composer_image_version
+  composer_environment_size         = var.composer_environment_size
+  composer_resilience_mode          = var.composer_resilience_mode
+  composer_workloads                = var.composer_workloads
+  dag_deployers                     = var.dag_deployers
+  pods_impersonate_workload_sa      = var.pods_impersonate_workload_sa
+  subnet_cidr                       = var.subnet_cidr
+  alert_email                       = var.alert_email
+  extra_notification_channels       = var.extra_notification_channels
+  extract_sources                   = var.extract_sources
+  no_success_window_hours           = var.no_success_window_hours
+  run_log_filter_extra              = var.run_log_filter_extra
+  runbook_url                       = var.runbook_url
+  enable_dev_databases              = var.enable_dev_databases
+  mysql_tier                        = var.mysql_tier
+  atlas_org_id                      = var.atlas_org_id
+  atlas_region                      = var.atlas_region
+  atlas_instance_size               = var.atlas_instance_size
+  atlas_extra_allowed_cidrs         = var.atlas_extra_allowed_cidrs
+  enable_migration                  = var.enable_migration
+  migration_copies                  = var.migration_copies
+  transfer_admins                   = var.transfer_admins
+}
