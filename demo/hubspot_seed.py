@@ -18,19 +18,15 @@ With `--serve`, it keeps the portal running instead and writes `hubspot.env` (th
 
 from __future__ import annotations
 
-import argparse
-import os
 import random
-import shlex
 import sys
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from demo.seed_shop import FIRST_NAMES, LAST_NAMES, ShopSize, customer_email
+from demo.stand_in import random_instant, run_stand_in
 
 if TYPE_CHECKING:
     from tests.fakes.hubspot import FakeHubSpot
@@ -62,16 +58,6 @@ class PortalSize:
     shop_customers: int = ShopSize().customers
 
 
-def _at(rng: random.Random, size: PortalSize, not_before: datetime | None = None) -> datetime:
-    """A millisecond instant in the demo week (after `not_before` when given)."""
-    floor = max(size.start, not_before or size.start)
-    end = size.start + timedelta(days=size.days)
-    if floor >= end - timedelta(milliseconds=1):
-        return end - timedelta(milliseconds=1)
-    instant = floor + (end - floor) * rng.random()
-    return min(instant, end - timedelta(milliseconds=1)).replace(microsecond=instant.microsecond // 1000 * 1000)
-
-
 def seed_hubspot(fake: FakeHubSpot, size: PortalSize | None = None, seed: int = 13) -> dict[str, int]:
     """Fill the fake portal; returns how many records of each object exist (archived ones included)."""
     size = size or PortalSize()
@@ -80,7 +66,9 @@ def seed_hubspot(fake: FakeHubSpot, size: PortalSize | None = None, seed: int = 
     for n in range(1, size.companies + 1):
         name = f"{rng.choice(LAST_NAMES)} {rng.choice(['Labs', 'GmbH', 'SARL', 'Ltd', 'Group'])} {n}"
         domain = f"{name.split()[0].lower()}{n}.example"
-        company_ids.append(fake.add("companies", _at(rng, size), {"name": name, "domain": domain, "industry": None}))
+        company_ids.append(
+            fake.add("companies", random_instant(rng, size), {"name": name, "domain": domain, "industry": None})
+        )
 
     contact_ids = []
     customers = rng.sample(range(1, size.shop_customers + 1), min(size.contacts, size.shop_customers))
@@ -90,10 +78,10 @@ def seed_hubspot(fake: FakeHubSpot, size: PortalSize | None = None, seed: int = 
         stage = rng.randrange(len(LIFECYCLE) - 1)
         props = {"email": email, "firstname": rng.choice(FIRST_NAMES), "lastname": rng.choice(LAST_NAMES),
                  "lifecyclestage": LIFECYCLE[stage]}  # fmt: skip
-        created = _at(rng, size)
+        created = random_instant(rng, size)
         contact_ids.append((fake.add("contacts", created, props), stage, created))
     for record_id, stage, created in rng.sample(contact_ids, len(contact_ids) // 4):
-        fake.update("contacts", record_id, _at(rng, size, created + timedelta(hours=1)),
+        fake.update("contacts", record_id, random_instant(rng, size, created + timedelta(hours=1)),
                     lifecyclestage=LIFECYCLE[stage + 1])  # fmt: skip
     # A bulk import: many contacts modified in the same millisecond (ties on the cursor).
     bulk_at = size.start + timedelta(days=2, hours=9, milliseconds=123)
@@ -103,17 +91,18 @@ def seed_hubspot(fake: FakeHubSpot, size: PortalSize | None = None, seed: int = 
     deal_ids = []
     for n in range(1, size.deals + 1):
         stage = rng.randrange(len(DEAL_STAGES) - 1)
-        created = _at(rng, size)
+        created = random_instant(rng, size)
         amount = Decimal(rng.randint(500, 250_000)) / 100 * 10
         props = {"dealname": f"Deal {n}", "amount": f"{amount:.2f}", "dealstage": DEAL_STAGES[stage],
                  "pipeline": "default", "closedate": (created + timedelta(days=rng.randint(7, 60))).isoformat()}  # fmt: skip
         deal_ids.append((fake.add("deals", created, props), stage, created))
     for record_id, stage, created in rng.sample(deal_ids, len(deal_ids) // 3):
-        fake.update("deals", record_id, _at(rng, size, created + timedelta(hours=2)), dealstage=DEAL_STAGES[stage + 1])
+        moved = random_instant(rng, size, created + timedelta(hours=2))
+        fake.update("deals", record_id, moved, dealstage=DEAL_STAGES[stage + 1])
 
     for object_type, ids in (("contacts", contact_ids), ("deals", deal_ids)):
         for record_id, _, created in rng.sample(ids, max(len(ids) // 50, 1)):
-            fake.archive(object_type, record_id, _at(rng, size, created + timedelta(hours=3)))
+            fake.archive(object_type, record_id, random_instant(rng, size, created + timedelta(hours=3)))
     return {name: len(fake.store(name).records) for name in ("contacts", "companies", "deals")}
 
 
@@ -134,34 +123,15 @@ def demo_environment(fake: FakeHubSpot) -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Start and seed the portal; then run the extractor against it (default) or serve until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m demo.hubspot_seed", description=__doc__.splitlines()[0])
-    parser.add_argument("--workdir", type=Path, default=Path(".demo/hubspot"))
-    parser.add_argument("--since", default="2024-03-01")
-    parser.add_argument("--until", default="2024-03-08")
-    parser.add_argument("--serve", action="store_true", help="keep serving; write hubspot.env instead of loading")
-    parser.add_argument("extract_args", nargs="*", help="extra arguments for python -m extract (after --)")
-    args = parser.parse_args(argv)
-    args.workdir.mkdir(parents=True, exist_ok=True)
-    fake = start_demo_portal()
-    env = demo_environment(fake)
-    try:
-        if args.serve:
-            env_file = args.workdir / "hubspot.env"
-            env_file.write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items()), encoding="utf-8")
-            print(f"fake HubSpot portal at {fake.base_url}; source {env_file} and run the extractor", flush=True)
-            while True:
-                time.sleep(3600)
-        from extract.cli import main as extract_main
-
-        os.environ.update(env)
-        manifest = args.workdir / "hubspot.yaml"
-        manifest.write_text(DEMO_MANIFEST, encoding="utf-8")
-        return extract_main(["--source", "hubspot", "--since", args.since, "--until", args.until,
-                             "--config", str(manifest), *args.extract_args])  # fmt: skip
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        fake.stop()
+    return run_stand_in(
+        argv,
+        source="hubspot",
+        what="fake HubSpot portal",
+        description=__doc__.splitlines()[0],
+        start=lambda _workdir: start_demo_portal(),
+        environment=demo_environment,
+        manifest=DEMO_MANIFEST,
+    )
 
 
 if __name__ == "__main__":

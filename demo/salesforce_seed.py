@@ -16,12 +16,8 @@ With `--serve`, it keeps the org running instead and writes `salesforce.env` (th
 
 from __future__ import annotations
 
-import argparse
-import os
 import random
-import shlex
 import sys
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -29,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from demo.seed_shop import FIRST_NAMES, LAST_NAMES, ShopSize, customer_email
+from demo.stand_in import random_instant, run_stand_in
 
 if TYPE_CHECKING:
     from tests.fakes.salesforce import FakeSalesforce
@@ -66,16 +63,6 @@ class OrgSize:
     shop_customers: int = ShopSize().customers
 
 
-def _at(rng: random.Random, size: OrgSize, not_before: datetime | None = None) -> datetime:
-    """A millisecond instant in the demo week (after `not_before` when given)."""
-    floor = max(size.start, not_before or size.start)
-    end = size.start + timedelta(days=size.days)
-    if floor >= end - timedelta(milliseconds=1):
-        return end - timedelta(milliseconds=1)
-    instant = floor + (end - floor) * rng.random()
-    return min(instant, end - timedelta(milliseconds=1)).replace(microsecond=instant.microsecond // 1000 * 1000)
-
-
 def _stage(index: int) -> tuple[str, Decimal, bool, bool]:
     name, probability, closed, won = STAGES[index] if index < len(STAGES) else CLOSED_LOST
     return name, Decimal(probability), closed, won
@@ -87,7 +74,7 @@ def seed_salesforce(fake: FakeSalesforce, size: OrgSize | None = None, seed: int
     rng = random.Random(seed)
     accounts = []
     for n in range(1, size.accounts + 1):
-        created = _at(rng, size)
+        created = random_instant(rng, size)
         employees = rng.choice([None, rng.randint(5, 20_000)])
         accounts.append(
             fake.put(
@@ -106,7 +93,7 @@ def seed_salesforce(fake: FakeSalesforce, size: OrgSize | None = None, seed: int
     contacts = []
     customers = rng.sample(range(1, size.shop_customers + 1), k=min(size.contacts, size.shop_customers))
     for n, customer in enumerate(customers, start=1):
-        created = _at(rng, size)
+        created = random_instant(rng, size)
         # Most contacts are shop customers (same email); the rest exist only in the CRM.
         email = customer_email(customer) if n % 10 else f"user{n}@example.com"
         contacts.append(
@@ -124,9 +111,9 @@ def seed_salesforce(fake: FakeSalesforce, size: OrgSize | None = None, seed: int
         )
     for contact in rng.sample(contacts, k=len(contacts) // 50):
         created = fake.records["Contact"][contact]["SystemModstamp"]
-        fake.delete("Contact", contact, _at(rng, size, created))
+        fake.delete("Contact", contact, random_instant(rng, size, created))
     for n in range(1, size.opportunities + 1):
-        created = _at(rng, size)
+        created = random_instant(rng, size)
         step = rng.randint(0, 3)
         name, probability, closed, won = _stage(step)
         opportunity = fake.put(
@@ -147,12 +134,12 @@ def seed_salesforce(fake: FakeSalesforce, size: OrgSize | None = None, seed: int
         while rng.random() < 0.5 and step < len(STAGES):
             # The deal advances (or is lost) later in the week: it moves into a later window.
             step = len(STAGES) if rng.random() < 0.08 else step + 1
-            moved = _at(rng, size, moved + timedelta(minutes=1))
+            moved = random_instant(rng, size, moved + timedelta(minutes=1))
             name, probability, closed, won = _stage(step)
             fake.update("Opportunity", opportunity, moved, StageName=name, Probability=probability, IsClosed=closed,
                         IsWon=won)  # fmt: skip
         if rng.random() < 0.02:
-            fake.delete("Opportunity", opportunity, _at(rng, size, moved + timedelta(minutes=1)))
+            fake.delete("Opportunity", opportunity, random_instant(rng, size, moved + timedelta(minutes=1)))
     return {name: len(fake.records[name]) for name in ("Account", "Contact", "Opportunity")}
 
 
@@ -179,33 +166,15 @@ def demo_environment(fake: FakeSalesforce) -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Start and seed the org; then run the extractor against it (default) or serve until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m demo.salesforce_seed", description=__doc__.splitlines()[0])
-    parser.add_argument("--workdir", type=Path, default=Path(".demo/salesforce"))
-    parser.add_argument("--since", default="2024-03-01")
-    parser.add_argument("--until", default="2024-03-08")
-    parser.add_argument("--serve", action="store_true", help="keep serving; write salesforce.env instead of loading")
-    parser.add_argument("extract_args", nargs="*", help="extra arguments for python -m extract (after --)")
-    args = parser.parse_args(argv)
-    fake = start_demo_org(args.workdir)
-    env = demo_environment(fake)
-    try:
-        if args.serve:
-            env_file = args.workdir / "salesforce.env"
-            env_file.write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items()), encoding="utf-8")
-            print(f"fake Salesforce org at {fake.base_url}; source {env_file} and run the extractor", flush=True)
-            while True:
-                time.sleep(3600)
-        from extract.cli import main as extract_main
-
-        os.environ.update(env)
-        manifest = args.workdir / "salesforce.yaml"
-        manifest.write_text(DEMO_MANIFEST, encoding="utf-8")
-        return extract_main(["--source", "salesforce", "--since", args.since, "--until", args.until,
-                             "--config", str(manifest), *args.extract_args])  # fmt: skip
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        fake.stop()
+    return run_stand_in(
+        argv,
+        source="salesforce",
+        what="fake Salesforce org",
+        description=__doc__.splitlines()[0],
+        start=start_demo_org,
+        environment=demo_environment,
+        manifest=DEMO_MANIFEST,
+    )
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.fakes.server import FakeHandler, LoopbackServer
+from tests.fakes.server import FakeHandler, LoopbackServer, ServedFake
 
 SEARCH_CAP = 10_000
 SEARCH_MAX_LIMIT = 200
@@ -143,8 +143,8 @@ class _Store:
     cache: dict[str, tuple[int, list[int]]] = field(default_factory=dict)
 
 
-class FakeHubSpot:
-    """A HubSpot CRM API on 127.0.0.1 (see the module docstring).
+class FakeHubSpot(ServedFake):
+    """A HubSpot CRM API on 127.0.0.1 (see the module docstring); `base_url` is `SOURCES__HUBSPOT__BASE_URL`.
 
     Args:
         token: The private-app token the fake accepts; a random one when None.
@@ -161,33 +161,7 @@ class FakeHubSpot:
         self._faults: deque[tuple[str, int, Fault]] = deque()
         self._next_id = 1000
         self._lock = threading.RLock()
-        self._server: LoopbackServer | None = None
-
-    # -- lifecycle ----------------------------------------------------------------------------------
-
-    def start(self) -> FakeHubSpot:
-        """Serve on a free loopback port in a background thread."""
         self._server = LoopbackServer(type("Handler", (_Handler,), {"fake": self}))
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-
-    def __enter__(self) -> FakeHubSpot:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        """`http://127.0.0.1:PORT`, the value for `SOURCES__HUBSPOT__BASE_URL`."""
-        assert self._server is not None, "start() the fake first"
-        return self._server.base_url
 
     # -- data ---------------------------------------------------------------------------------------
 

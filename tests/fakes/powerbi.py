@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.fakes.server import Canned, LoopbackServer, canned_handler
+from tests.fakes.server import Canned, LoopbackServer, ServedFake, canned_handler
 
 POWERBI_SCOPE = "https://analysis.windows.net/powerbi/api/.default"
 IN_PROGRESS = "Unknown"
@@ -107,8 +107,10 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class FakePowerBI:
+class FakePowerBI(ServedFake):
     """The fake server: identity platform and Power BI API on one TLS port of 127.0.0.1.
+
+    `base_url` is both the authority host and the API URL.
 
     Args:
         tenant_id: The only tenant that exists.
@@ -129,20 +131,6 @@ class FakePowerBI:
         self._lock = threading.Lock()
         self.ca_bundle = workdir / "powerbi-fake-ca.pem"
         self._server = LoopbackServer(canned_handler(self.handle), ca_bundle=self.ca_bundle)
-
-    @property
-    def base_url(self) -> str:
-        """`https://127.0.0.1:<port>`: both the authority host and the API URL."""
-        return self._server.base_url
-
-    def start(self) -> FakePowerBI:
-        """Start serving in a background thread."""
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        self._server.stop()
 
     # --- scripting ------------------------------------------------------------------------------
 

@@ -51,7 +51,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt
 
-from tests.fakes.server import Canned, LoopbackServer, canned_handler
+from tests.fakes.server import Canned, LoopbackServer, ServedFake, canned_handler
 
 ROUTES = ("login", "token", "limits", "describe", "query", "query_more", "bulk_create", "bulk_poll",
           "bulk_results", "bulk_delete", "any")  # fmt: skip
@@ -243,8 +243,10 @@ class BulkJob:
     state: str = "UploadComplete"
 
 
-class FakeSalesforce:
+class FakeSalesforce(ServedFake):
     """The fake org on one TLS port of 127.0.0.1 (login server and instance at once).
+
+    `base_url` is both the login URL and the instance URL.
 
     Args:
         workdir: Where the CA bundle is written.
@@ -294,28 +296,6 @@ class FakeSalesforce:
         self._server = LoopbackServer(handler, ca_bundle=self.ca_bundle)
         for name, fields in STANDARD_OBJECTS.items():
             self.define_object(name, fields)
-
-    # --- lifecycle ------------------------------------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        """`https://127.0.0.1:<port>`: the login URL and the instance URL."""
-        return self._server.base_url
-
-    def start(self) -> FakeSalesforce:
-        """Serve in a background thread."""
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        self._server.stop()
-
-    def __enter__(self) -> FakeSalesforce:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # --- data -----------------------------------------------------------------------------------
 

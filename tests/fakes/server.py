@@ -3,6 +3,7 @@
 - `LoopbackServer` serves a handler class on a free loopback port from a daemon thread; given a
   `ca_bundle` path it speaks TLS with a certificate from a throwaway `trustme` CA, whose PEM it writes
   there (clients trust it through `REQUESTS_CA_BUNDLE`, since some vendor clients only build https URLs).
+- `ServedFake` gives a fake built on a `LoopbackServer` its lifecycle: `start()`, `stop()`, `with`, `base_url`.
 - `FakeHandler` is the request handler base: quiet logging, the request body and headers, and a reply
   with `Content-Length`.
 - `Canned` and `canned_handler` cover fakes whose routing lives in one `handle(method, path, headers,
@@ -19,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import trustme
 
@@ -76,6 +77,32 @@ class LoopbackServer:
             self._httpd.shutdown()
             self._thread.join(timeout=5)
         self._httpd.server_close()
+
+
+class ServedFake:
+    """The lifecycle of a fake whose constructor sets `self._server` to a `LoopbackServer`."""
+
+    _server: LoopbackServer
+
+    @property
+    def base_url(self) -> str:
+        """`http(s)://127.0.0.1:<port>`: where every route of the fake is served."""
+        return self._server.base_url
+
+    def start(self) -> Self:
+        """Serve in a background thread."""
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self._server.stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 class FakeHandler(BaseHTTPRequestHandler):
