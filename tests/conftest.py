@@ -16,6 +16,8 @@ import pytest
 
 from demo.mariadb import MariaDBServer
 
+pytest_plugins = ["tests.secret_scan"]
+
 _db_counter = itertools.count()
 
 
