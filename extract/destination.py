@@ -34,7 +34,9 @@ DEFAULT_DUCKDB_MEMORY_LIMIT = "128MB"
 _DLT_DEFAULTS = {
     "RUNTIME__DLTHUB_TELEMETRY": "false",
     "RESTORE_FROM_DESTINATION": "false",
-    "RUNTIME__LOG_LEVEL": "ERROR",
+    # dlt logs retried load jobs with tracebacks at ERROR; the extractor reports every failure itself, in one
+    # line, so only dlt's CRITICAL messages get through.
+    "RUNTIME__LOG_LEVEL": "CRITICAL",
     # dlt imports Airflow to look for secrets when Airflow is installed (10 s per lookup on 2 cores);
     # the extractor reads its secrets from env and .dlt/ only.
     "PROVIDERS__ENABLE_AIRFLOW_SECRETS": "false",

@@ -34,12 +34,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pymysql
 
-from extract.errors import ExtractError, UsageError
+from extract.errors import ExtractError, TransientError, UsageError
 from extract.log import register_secret, register_url_secrets
 from extract.manifest import ManifestRules, TableSpec
 from extract.sources.base import Batch, Source
 from extract.sources.mysql.columns import ColumnInfo, SelectedColumn, check_timezone, quote, select_column
-from extract.sources.mysql.errors import classify_mysql_error
+from extract.sources.mysql.errors import TRANSIENT_MESSAGES, classify_mysql_error
 from extract.window import Window
 
 CURSOR_TYPES = ("datetime", "timestamp", "date")
@@ -262,8 +262,15 @@ class MySQLSource(Source):
                 yield self._convert(pa.Table.from_batches([batch]), selected, flags, anomalies)
         except BaseException as exc:
             if type(exc).__name__ == "PanicException":
-                # connectorx panics in Rust on values it cannot decode; a PanicException is a BaseException.
-                raise ExtractError(f"mysql: {table.name}: connectorx could not decode a value: {exc}") from None
+                # connectorx panics in Rust (a PanicException is a BaseException) both when the server goes away
+                # mid-stream and on a value it cannot decode: the first is transient, the second is not.
+                text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else "panic"
+                where = f"mysql {self._host}:{self._port}/{self.database}: {table.name} {window}"
+                if any(m in text.lower() for m in (*TRANSIENT_MESSAGES, "disconnected", "connection")):
+                    raise TransientError(
+                        f"{where}: the connection broke mid-read ({text}); a retry may succeed"
+                    ) from None
+                raise ExtractError(f"{where}: connectorx could not decode a value: {text}") from None
             raise
 
     @staticmethod
