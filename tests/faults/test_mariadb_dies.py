@@ -153,12 +153,8 @@ def test_sigkill_right_after_a_commit_exits_75_and_the_resume_command_completes(
 
 def test_sigkill_while_rows_stream_exits_75_and_the_resume_command_completes(doomed_server, tmp_path, clean_run):
     result, setup = _run_and_kill(doomed_server, tmp_path, mid_stream=True)
-    assert result.code in (75, 1), result.stderr
+    assert result.code == 75, result.stderr  # connectorx's panic on the lost connection is transient
+    assert "the connection broke mid-read" in result.error_lines[0]
+    assert "a retry may succeed" in result.error_lines[0]
     done = _assert_stopped_with_a_resume_command(result, doomed_server.password)
     _assert_resume_completes(result, done, setup, clean_run, doomed_server.url)
-    if result.code == 1:
-        # connectorx panics ("cx writer failed: ... server disconnected") when the server goes away mid-stream,
-        # and MySQLSource.read reports every connectorx panic as an undecodable value (exit 1). Nothing is lost
-        # (checked above), but Airflow would not retry. Core fix requested; this turns into a pass once it lands.
-        pytest.xfail(f"server loss mid-stream exits 1, not 75: {result.error_lines[0]}")
-    assert "a retry may succeed" in result.error_lines[0]
