@@ -5,7 +5,7 @@ UV := uv run --no-sync
 WAREHOUSE ?= $(or $(DESTINATION__DUCKDB__CREDENTIALS),warehouse.duckdb)
 DBT_ARGS := --project-dir dbt_project --profiles-dir dbt_project
 
-.PHONY: help setup demo test lint format bench dbt-build report dbt-docs images push tf-check deploy-dags airflow2-venv
+.PHONY: help setup demo test lint format bench soak dbt-build report dbt-docs images push tf-check deploy-dags airflow2-venv
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ format:  ## apply ruff's fixes and formatting
 
 bench: setup  ## benchmarks: MySQL extract vs mariadb CLI and raw PyMySQL (ROWS=2000000)
 	$(UV) python bench/bench_mysql.py --rows $${ROWS:-2000000}
+
+soak:  ## soak: 10M MySQL rows in daily chunks (peak RSS per chunk) + a 100k-record HubSpot day (ROWS=10000000)
+	$(UV) python bench/bench_soak.py --rows $${ROWS:-10000000}
 
 dbt-build:  ## dbt build on the local DuckDB, for the sources that were loaded
 	$(UV) dbt build --target local $(DBT_ARGS) --vars "$$($(UV) python dbt_project/scripts/loaded_sources.py --duckdb $(WAREHOUSE))"

@@ -106,6 +106,11 @@ class RunReport:
                 f"  {table.name:<24} {table.status:<8} {table.rows_loaded:>10} rows{source_rows}"
                 f" {table.duration_s:7.1f}s" + (f"  anomalies: {anomalies}" if anomalies else "")
             )
+        if self.status == "failed" and len(self.chunks) > 1:
+            committed = [f"[{c.since}, {c.until})" for c in self.chunks if c.status == "committed"]
+            lines.append(
+                f"  committed chunks ({len(committed)} of {len(self.chunks)}): {', '.join(committed) or 'none'}"
+            )
         if self.error:
             lines.append(f"  error: {self.error}")
         if self.resume_command:

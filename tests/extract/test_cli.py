@@ -134,6 +134,10 @@ def test_failed_chunk_names_committed_chunks_and_the_resume_command_completes(
     assert [c["status"] for c in result.report["chunks"]] == ["committed", "committed", "failed", "pending"]
     resume = result.report["resume_command"]
     assert f"resume with: {resume}" in result.stderr
+    assert (
+        "committed chunks (2 of 4): [2024-03-01T00:00:00Z, 2024-03-02T00:00:00Z), "
+        "[2024-03-02T00:00:00Z, 2024-03-03T00:00:00Z)" in result.stderr
+    )
     assert resume.startswith("python -m extract ")
     resume_args = shlex.split(resume)[3:]
     assert resume_args[-2:] == ["--since", "2024-03-03T00:00:00Z"]
