@@ -121,6 +121,26 @@ def run_measured(name: str, rows: int, args: list[str], env: dict[str, str] | No
     return Measure(name, rows, seconds, peak / 2**20)
 
 
+DLT_SQL_DATABASE_TEMPLATE = """
+import sys, dlt
+from dlt.sources.sql_database import sql_table
+url, backend, duck, until = sys.argv[1:5]
+kwargs = {"return_type": "arrow_stream"} if backend == "connectorx" else {}
+# Without `ub`: dlt loads BIGINT UNSIGNED as uint64, which DuckDB refuses into its INT64 column (the run fails).
+columns = [c for c in "{columns}".split(", ") if c != "ub"]
+table = sql_table(
+    credentials=url, table="bench", backend=backend, backend_kwargs=kwargs, chunk_size=10000, included_columns=columns,
+    incremental=dlt.sources.incremental("updated_at", initial_value=__import__("datetime").datetime(2024, 1, 1),
+                                        end_value=__import__("datetime").datetime.fromisoformat(until)),
+)
+pipeline = dlt.pipeline("bench_dlt_" + backend, destination=dlt.destinations.duckdb(duck), dataset_name="raw",
+                        pipelines_dir=duck + ".pipelines")
+pipeline.run(table, write_disposition="append")
+print(pipeline.last_trace.last_normalize_info)
+"""
+
+DLT_SQL_DATABASE = DLT_SQL_DATABASE_TEMPLATE.replace("{columns}", COLUMNS)
+
 RAW_PYMYSQL = """
 import sys, pymysql, pymysql.cursors
 conn = pymysql.connect(host="127.0.0.1", port=int(sys.argv[1]), user=sys.argv[2], password=sys.argv[3],
@@ -149,6 +169,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--workdir", type=Path, default=None, help="keep the server data here (default: a temp dir)")
+    parser.add_argument(
+        "--no-dlt-baselines",
+        action="store_true",
+        help="skip dlt's own sql_database source (connectorx and pyarrow backends) on the same table",
+    )
     args = parser.parse_args()
     n, quarter = args.rows, args.rows // 4
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-mysql-"))
@@ -196,7 +221,22 @@ def main() -> None:
                 )
             )  # fmt: skip
 
-    cli_m, raw_m, small_m, full_m = results
+        if not args.no_dlt_baselines:
+            # dlt's own sql_database source, as the issue's reference rows, on this very table (dev env: SQLAlchemy).
+            url = f"mysql+pymysql://{server.user}:{server.password}@127.0.0.1:{server.port}/bench"
+            until = (START + timedelta(seconds=n + 1)).replace(tzinfo=None).isoformat()
+            for backend in ("connectorx", "pyarrow"):
+                duck = workdir / f"dlt-{backend}.duckdb"
+                duck.unlink(missing_ok=True)
+                results.append(
+                    run_measured(
+                        f"dlt sql_database ({backend}, no ub)", n,
+                        [sys.executable, "-c", DLT_SQL_DATABASE, url, backend, str(duck), until],
+                        {**os.environ, "RUNTIME__DLTHUB_TELEMETRY": "false", "PROVIDERS__ENABLE_AIRFLOW_SECRETS": "false"},
+                    )
+                )  # fmt: skip
+
+    cli_m, raw_m, small_m, full_m = results[:4]
     print()
     print(f"{'tool':<38} {'rows':>10} {'seconds':>8} {'rows/s':>10} {'peak RSS':>10}")
     for m in results:
@@ -207,6 +247,9 @@ def main() -> None:
         f"peak RSS at {n:,} rows, MB (target <= 300)": full_m.peak_rss_mb,
         f"RSS growth {quarter:,} -> {n:,} rows (target < 15%)": (full_m.peak_rss_mb / small_m.peak_rss_mb - 1) * 100,
     }
+    for baseline in results[4:]:
+        ratios[f"extract / {baseline.name} rows/s"] = full_m.rows_per_s / baseline.rows_per_s
+        ratios[f"{baseline.name} peak RSS, MB"] = baseline.peak_rss_mb
     print()
     for name, value in ratios.items():
         print(f"{name:<52} {value:8.2f}")
