@@ -18,7 +18,7 @@ import pyarrow as pa
 from extract import __version__
 from extract.apply import TablePlan, table_statements
 from extract.destination import Destination, configure_dlt_environment, pipelines_dir
-from extract.errors import DataMismatchError, ExitCode, ExtractError, TransientError
+from extract.errors import DataMismatchError, ExitCode, ExtractError, TransientError, UsageError
 from extract.ledger import LedgerRow, create_statement, git_revision, insert_statement
 from extract.log import log, redact
 from extract.manifest import TableSpec, parse_section, read_manifest_file
@@ -482,6 +482,14 @@ def _classify_destination(exc: BaseException, options: RunOptions) -> ExtractErr
     text = str(exc)
     lowered = text.lower()
     where = f"{options.destination}:{options.dataset_name}"
+    if type(exc).__name__ == "ConfigFieldMissingException":
+        hint = (
+            "use Application Default Credentials (gcloud auth application-default login, or Workload Identity) "
+            "or DESTINATION__BIGQUERY__CREDENTIALS__*, and DESTINATION__BIGQUERY__LOCATION"
+            if options.destination == "bigquery"
+            else "see the README's Destinations section"
+        )
+        return UsageError(f"{where}: {_first_line(exc)}; {hint}")
     if "could not set lock on file" in lowered or "conflicting lock" in lowered:
         return TransientError(
             f"{where}: the DuckDB file is locked by another process; retry when it is released ({_first_line(exc)})"

@@ -166,3 +166,25 @@ def test_bigquery_impersonates_the_workload_service_account_when_asked(tmp_path,
     assert native.service_account_email == "elt-extract@my-project.iam.gserviceaccount.com"
     assert config.project_id == "my-project"
     assert destination.pipeline.staging.config_params["credentials"] is config
+
+
+def test_bigquery_without_credentials_is_a_one_line_config_error(mysql_db, manifest, run_cli, monkeypatch, tmp_path):
+    import google.auth
+    from google.auth.exceptions import DefaultCredentialsError
+
+    def no_adc(*args, **kwargs):
+        raise DefaultCredentialsError("no Application Default Credentials")
+
+    monkeypatch.setattr(google.auth, "default", no_adc)
+    for name in ("GOOGLE_APPLICATION_CREDENTIALS", "DESTINATION__BIGQUERY__CREDENTIALS__PROJECT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DLT_DATA_DIR", str(tmp_path / "dlt"))
+    mysql_db.execute("CREATE TABLE events (id INT, created_at DATETIME(6) NOT NULL, KEY (created_at))")
+    mysql_db.execute("INSERT INTO events VALUES (1, '2024-03-01 10:00')")
+    config = manifest({"mysql": {"tables": {"events": {"cursor": "created_at"}}}})
+    result = run_cli("--source", "mysql", "--config", str(config), "--destination", "bigquery", "--since", "2024-03-01",
+                     "--until", "2024-03-02")  # fmt: skip
+    assert result.code == 2
+    assert len(result.error_lines) == 1
+    assert result.error_lines[0].startswith("error: bigquery:raw_mysql: ")
+    assert "Application Default Credentials" in result.error_lines[0]
