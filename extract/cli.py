@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import re
 import sys
 import traceback
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from extract.log import log, redact, set_format
 from extract.registry import SOURCES
 from extract.window import Window, format_instant, parse_duration
 
+DATASET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,1000}")
 EPILOG = """\
 Times: --since/--until take an ISO 8601 date (2024-03-01 = midnight UTC) or datetime.
 A datetime with an offset (2024-03-01T02:00:00+02:00, ...Z) is converted to UTC; one without an
@@ -110,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(args_list)
         set_format(args.log_format)
+        if args.dataset is not None and not DATASET_NAME.fullmatch(args.dataset):
+            raise UsageError(
+                f"--dataset {args.dataset!r}: use letters, digits and underscores only (a BigQuery dataset name)"
+            )
         tables = [t.strip() for t in args.tables.split(",") if t.strip()] if args.tables else None
         window = Window.parse(args.since, args.until, now=datetime.now(UTC))
         # The resume command must name the same end, even when --until defaulted to "now".

@@ -40,6 +40,8 @@ def events_db(mysql_db, manifest):
         (["--source", "mysql", "--since", "2024-03-01", "--chunk", "1y"],
          "error: --chunk '1y' is not a duration (use e.g. 1d, 6h, 90m or P1D)"),
         (["--since", "2024-03-01"], "error: the following arguments are required: --source"),
+        (["--source", "mysql", "--since", "2024-03-01", "--dataset", "raw-mysql"],
+         "error: --dataset 'raw-mysql': use letters, digits and underscores only (a BigQuery dataset name)"),
     ],
 )  # fmt: skip
 def test_usage_errors_exit_2_with_one_line(args, message, run_cli):
