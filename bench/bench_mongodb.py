@@ -21,12 +21,9 @@ Not a test: it prints, it never fails on a number.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections import Counter
@@ -35,11 +32,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.measure import run_sampled  # noqa: E402
 from demo.mongo_seed import build_events  # noqa: E402
 
 FIRST_DAY = date(2024, 1, 1)
@@ -62,40 +58,12 @@ class Measure:
         return f"  {self.name:<46} {self.docs:>9} docs {self.seconds:8.2f} s {self.docs / self.seconds:>10,.0f} docs/s {rss}"
 
 
-def _tree_rss(process: psutil.Process) -> int:
-    total = 0
-    for proc in [process, *process.children(recursive=True)]:
-        try:
-            total += proc.memory_info().rss
-        except psutil.Error:
-            continue
-    return total
-
-
 def run_measured(name: str, docs: int, args: list[str], env: dict[str, str]) -> Measure:
     """Run `args` as a child process, timing it and sampling its peak RSS."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    ps = psutil.Process(proc.pid)
-    peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            with contextlib.suppress(psutil.Error):
-                peak = max(peak, _tree_rss(ps))
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    _, err = proc.communicate()
-    done.set()
-    sampler.join()
-    seconds = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise SystemExit(f"{name} failed (exit {proc.returncode}): {err.strip().splitlines()[-1:]}")
-    return Measure(name, docs, seconds, peak / 2**20)
+    run = run_sampled(args, env)
+    if run.returncode != 0:
+        raise SystemExit(f"{name} failed (exit {run.returncode}): {run.stderr.strip().splitlines()[-1:]}")
+    return Measure(name, docs, run.seconds, run.peak_rss_mb)
 
 
 def _events(n: int) -> list[dict[str, Any]]:

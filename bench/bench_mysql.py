@@ -20,21 +20,18 @@ holds Airflow and dbt, which dlt imports when present and which a production pod
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psutil
-
+from bench.measure import run_sampled
 from demo.mariadb import MariaDBServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,40 +82,12 @@ class Measure:
         return self.rows / self.seconds
 
 
-def _tree_rss(process: psutil.Process) -> int:
-    total = 0
-    for proc in [process, *process.children(recursive=True)]:
-        with contextlib.suppress(psutil.Error):
-            total += proc.memory_info().rss
-    return total
-
-
-def run_measured(name: str, rows: int, args: list[str], env: dict[str, str] | None = None, stdout=None) -> Measure:
-    """Run `args`, sampling the RSS of its process tree every 20 ms."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, stdout=stdout or subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
-    ps = psutil.Process(proc.pid)
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            try:
-                peak = max(peak, _tree_rss(ps))
-            except psutil.Error:
-                return
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    _, err = proc.communicate()
-    done.set()
-    sampler.join()
-    seconds = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise SystemExit(f"{name} failed ({proc.returncode}): {err.decode(errors='replace')[-2000:]}")
-    return Measure(name, rows, seconds, peak / 2**20)
+def run_measured(name: str, rows: int, args: list[str], env: dict[str, str] | None = None) -> Measure:
+    """Run `args`, timing it and sampling the peak RSS of its process tree."""
+    run = run_sampled(args, env)
+    if run.returncode != 0:
+        raise SystemExit(f"{name} failed ({run.returncode}): {run.stderr[-2000:]}")
+    return Measure(name, rows, run.seconds, run.peak_rss_mb)
 
 
 DLT_SQL_DATABASE_TEMPLATE = """

@@ -21,7 +21,6 @@ bench/bench_mysql.py, so dlt never imports the dev group's Airflow or dbt.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
@@ -43,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_mysql import SCHEMA, runtime_python  # noqa: E402
+from bench.measure import tree_rss  # noqa: E402
 from demo.mariadb import MariaDBServer  # noqa: E402
 from tests.fakes.hubspot import FakeHubSpot  # noqa: E402
 
@@ -85,15 +85,7 @@ class SampledRun:
     stderr_tail: str = ""
 
 
-def _tree_rss(process: psutil.Process) -> int:
-    total = 0
-    for proc in [process, *process.children(recursive=True)]:
-        with contextlib.suppress(psutil.Error):
-            total += proc.memory_info().rss
-    return total
-
-
-def run_sampled(args: list[str], env: dict[str, str], report: Path) -> SampledRun:
+def run_chunked(args: list[str], env: dict[str, str], report: Path) -> SampledRun:
     """Run the CLI, sampling RSS every 50 ms and cutting the samples into chunks at each `chunk_committed`."""
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -108,7 +100,7 @@ def run_sampled(args: list[str], env: dict[str, str], report: Path) -> SampledRu
     def sample() -> None:
         while not done.is_set():
             try:
-                rss = _tree_rss(ps)
+                rss = tree_rss(ps)
             except psutil.Error:
                 return
             with lock:
@@ -164,7 +156,7 @@ def soak_mysql(python: str, rows: int, days: int, workdir: Path) -> dict[str, An
                "DESTINATION__DUCKDB__CREDENTIALS": str(duck), "DLT_DATA_DIR": str(workdir / "dlt")}  # fmt: skip
         until = START + timedelta(days=days)
         print(f"mysql: python -m extract --chunk 1d over [{START:%Y-%m-%d}, {until:%Y-%m-%d}) ...", flush=True)
-        run = run_sampled(
+        run = run_chunked(
             [python, "-m", "extract", "--source", "mysql", "--config", str(manifest), "--since",
              START.isoformat(), "--until", until.isoformat(), "--chunk", "1d"],
             env, workdir / "soak-mysql.json",
@@ -218,7 +210,7 @@ def soak_hubspot(python: str, records: int, workdir: Path) -> dict[str, Any]:
         env = {**os.environ, "SOURCES__HUBSPOT__ACCESS_TOKEN": fake.token, "SOURCES__HUBSPOT__BASE_URL": fake.base_url,
                "DESTINATION__DUCKDB__CREDENTIALS": str(duck), "DLT_DATA_DIR": str(workdir / "dlt")}  # fmt: skip
         print(f"hubspot: {records:,} contacts in one day; python -m extract --source hubspot ...", flush=True)
-        run = run_sampled(
+        run = run_chunked(
             [python, "-m", "extract", "--source", "hubspot", "--config", str(manifest), "--since", "2024-03-01",
              "--until", "2024-03-02"],
             env, workdir / "soak-hubspot.json",
