@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 _SECRETS: set[str] = set()
 _FORMAT: dict[str, str] = {"format": "auto"}
+_PROGRESS: dict[str, Any] = {"bar": None}
 
 
 def register_secret(value: str | None) -> None:
@@ -45,6 +46,11 @@ def redact(text: str) -> str:
         if secret in text:
             text = text.replace(secret, "***")
     return text
+
+
+def set_progress(bar: Any) -> None:
+    """Route log lines through an active tqdm bar (None when it closes), so the bar is never torn."""
+    _PROGRESS["bar"] = bar
 
 
 def set_format(fmt: str) -> None:
@@ -89,5 +95,9 @@ def log(event: str, message: str, *, severity: str = "INFO", **fields: Any) -> N
     else:
         prefix = "" if severity in ("INFO", "DEBUG", "NOTICE") else f"{severity.lower()}: "
         line = f"{prefix}{message}"
+    bar = _PROGRESS["bar"]
+    if bar is not None:
+        bar.write(redact(line), file=stream)
+        return
     stream.write(redact(line) + "\n")
     stream.flush()

@@ -20,7 +20,7 @@ from extract.apply import TablePlan, table_statements
 from extract.destination import Destination, configure_dlt_environment, pipelines_dir
 from extract.errors import DataMismatchError, ExitCode, ExtractError, TransientError, UsageError
 from extract.ledger import LedgerRow, create_statement, git_revision, insert_statement
-from extract.log import log, redact
+from extract.log import log, redact, set_progress
 from extract.manifest import TableSpec, parse_section, read_manifest_file
 from extract.registry import load_source_class
 from extract.report import RunReport, TableReport
@@ -207,14 +207,17 @@ class Runner:
         extracted_at = self.now()
         pipeline_name = f"extract_{self.options.source}_{self.options.dataset_name}"
         progress = _progress(len(self.chunks))
-        with pipelines_dir() as workdir:
-            destination = Destination(self.options.destination, self.options.dataset_name, pipeline_name, workdir)
-            try:
-                self._load_chunks(destination, tables, extracted_at, progress)
-            finally:
-                destination.close()
-        if progress is not None:
-            progress.close()
+        try:
+            with pipelines_dir() as workdir:
+                destination = Destination(self.options.destination, self.options.dataset_name, pipeline_name, workdir)
+                try:
+                    self._load_chunks(destination, tables, extracted_at, progress)
+                finally:
+                    destination.close()
+        finally:
+            if progress is not None:
+                progress.close()
+                set_progress(None)
         for table in tables:
             self.report.tables[table.name].status = "success"
 
@@ -508,4 +511,6 @@ def _progress(total: int) -> Any:
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="chunk", file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(total=total, unit="chunk", file=sys.stderr, dynamic_ncols=True)
+    set_progress(bar)
+    return bar
