@@ -86,6 +86,28 @@ def _by_type(resources, rtype: str):
     return [(f, name, body) for f, t, name, body in resources if t == rtype]
 
 
+def _instances(resources, tf_files, rtype: str):
+    """Yield (file, address, body, data) per resource instance.
+
+    A resource with `for_each = local.X` yields one instance per key of X, with X's entry as data; any other
+    resource yields itself, with its own body as data. `_value` reads an attribute through `each.value`.
+    """
+    for f, name, body in _by_type(resources, rtype):
+        match = re.fullmatch(r"\$\{local\.(\w+)\}", str(body.get("for_each", "")))
+        if not match:
+            yield f, name, body, body
+            continue
+        module_locals = _merged({t.rel: t for t in tf_files if t.path.parent == f.path.parent}, _locals)
+        for key, entry in module_locals[match.group(1)].items():
+            yield f, f'{name}["{key}"]', body, entry
+
+
+def _value(value: Any, data: dict[str, Any]) -> Any:
+    """An attribute's value, looked up in the instance's data when it is `${each.value.NAME}`."""
+    match = re.fullmatch(r"\$\{each\.value\.(\w+)\}", value) if isinstance(value, str) else None
+    return data[match.group(1)] if match else value
+
+
 def _merged(files: dict[str, TfFile], collect) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for f in files.values():
@@ -466,29 +488,32 @@ def test_composer_3_environment(resources, platform_files):
 
 
 # ---------------------------------------------------------------------------------------------- monitoring
-def test_log_based_metrics_read_the_run_finished_report(resources):
-    metrics = {name: body for _f, name, body in _by_type(resources, "google_logging_metric")}
+def test_log_based_metrics_read_the_run_finished_report(resources, tf_files):
+    instances = list(_instances(resources, tf_files, "google_logging_metric"))
+    metrics = {address.split('"')[1]: data for _f, address, _body, data in instances}
     assert {"runs", "failures", "rows", "duration"} <= metrics.keys()
     metrics_tf = (MODULES / "monitoring" / "metrics.tf").read_text()
     assert 'jsonPayload.event=\\"run_finished\\"' in metrics_tf
     assert "jsonPayload.exit_code!=0" in metrics_tf
-    for name, body in metrics.items():
-        assert body["filter"].startswith("${local.run_f"), name
-        assert "source" in body["label_extractors"], f"metric {name} has no source label"
+    for _f, address, body, data in instances:
+        assert _value(body["filter"], data).startswith("${local.run_f"), address
+        # Every label is extracted from the field of the same name: the extractors follow the labels.
+        assert body["label_extractors"] == '${{for k in keys(each.value.labels) : k => "EXTRACT(jsonPayload.${k})"}}'
+        assert "source" in data["labels"], f"metric {address} has no source label"
     assert metrics["rows"]["value_extractor"] == "EXTRACT(jsonPayload.rows)"
-    assert metrics["rows"]["metric_descriptor"][0]["value_type"] == "DISTRIBUTION"
+    assert metrics["rows"]["value_type"] == "DISTRIBUTION"
     assert metrics["duration"]["value_extractor"] == "EXTRACT(jsonPayload.duration_s)"
     assert metrics["failures"]["filter"] == "${local.run_failed_filter}"
 
 
-def test_every_alert_policy_notifies_and_links_the_runbook(resources):
-    policies = _by_type(resources, "google_monitoring_alert_policy")
+def test_every_alert_policy_notifies_and_links_the_runbook(resources, tf_files):
+    policies = list(_instances(resources, tf_files, "google_monitoring_alert_policy"))
     assert len(policies) >= 5
     runbook = (REPO / "docs" / "runbook.md").read_text()
     anchors = {_github_anchor(h) for h in re.findall(r"^#{2,4} (.+)$", runbook, re.M)}
-    for f, name, body in policies:
+    for f, name, body, data in policies:
         assert body.get("notification_channels"), f"{f.rel}: alert policy {name} has no notification channel"
-        content = body["documentation"][0]["content"]
+        content = _value(body["documentation"][0]["content"], data)
         match = re.search(r"\$\{var\.runbook_url\}#([a-z0-9-]+)", content)
         assert match, f"alert policy {name} does not link the runbook"
         assert match.group(1) in anchors, f"docs/runbook.md has no section #{match.group(1)} for {name}"
@@ -503,7 +528,7 @@ def test_the_required_alerts_exist(resources):
     for needle in (
         'composer.googleapis.com/workflow/run_count\\" AND metric.labels.state = \\"failed',  # DAG run failed
         'composer.googleapis.com/workflow/task/run_count\\" AND metric.labels.state = \\"failed',  # task failed
-        "logging.googleapis.com/user/${google_logging_metric.failures.name}",  # exit code != 0
+        'logging.googleapis.com/user/${google_logging_metric.run_finished["failures"].name}',  # exit code != 0
         "composer.googleapis.com/environment/healthy",  # environment unhealthy
         "absent_over_time(",  # no successful run in 26 h
     ):
@@ -517,8 +542,8 @@ def test_dashboard_shows_rows_and_durations(resources):
     text = (MODULES / "monitoring" / "dashboard.tf").read_text()
     assert "Rows loaded" in text
     assert "run duration" in text
-    assert "google_logging_metric.rows.name" in text
-    assert "google_logging_metric.duration.name" in text
+    assert 'google_logging_metric.run_finished["rows"].name' in text
+    assert 'google_logging_metric.run_finished["duration"].name' in text
 
 
 # ----------------------------------------------------------------------------------------------- migration

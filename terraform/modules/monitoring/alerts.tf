@@ -13,108 +13,63 @@ locals {
   notification_channels = concat([google_monitoring_notification_channel.email.id], var.extra_notification_channels)
   title_prefix          = "[ELT ${var.environment}]"
 
-  promql_runs = "logging_googleapis_com:user_${google_logging_metric.runs.name}"
+  promql_runs = "logging_googleapis_com:user_${google_logging_metric.run_finished["runs"].name}"
   no_success_query = join(" or ", [
     for s in var.sources :
     "absent_over_time(${local.promql_runs}{status=\"success\",source=\"${s}\"}[${var.no_success_window_hours}h])"
   ])
 }
 
-resource "google_monitoring_alert_policy" "dag_run_failed" {
-  project      = var.project_id
-  display_name = "${local.title_prefix} DAG run failed"
-  combiner     = "OR"
-  severity     = "ERROR"
-
-  conditions {
-    display_name = "Composer DAG run finished in state failed"
-
-    condition_threshold {
+# Alerts that fire when a failure counter rises above zero in a 5-minute window. They share one shape and differ
+# only in data; the content ends in the docs/runbook.md anchor of each alert.
+locals {
+  count_alerts = {
+    dag_run_failed = {
+      display_name    = "${local.title_prefix} DAG run failed"
+      severity        = "ERROR"
+      condition       = "Composer DAG run finished in state failed"
       filter          = "resource.type = \"cloud_composer_workflow\" AND metric.type = \"composer.googleapis.com/workflow/run_count\" AND metric.labels.state = \"failed\""
-      comparison      = "COMPARISON_GT"
-      threshold_value = 0
-      duration        = "0s"
-
-      aggregations {
-        alignment_period     = "300s"
-        per_series_aligner   = "ALIGN_SUM"
-        cross_series_reducer = "REDUCE_SUM"
-        group_by_fields      = ["resource.label.workflow_name"]
-      }
-
-      trigger {
-        count = 1
-      }
+      group_by_fields = ["resource.label.workflow_name"]
+      subject         = "${local.title_prefix} DAG run failed: $${resource.label.workflow_name}"
+      content         = "A DAG run of $${resource.label.workflow_name} failed. Runbook: ${var.runbook_url}#dag-run-failed"
+      component       = "composer"
     }
-  }
-
-  alert_strategy {
-    auto_close = "86400s"
-  }
-
-  documentation {
-    mime_type = "text/markdown"
-    subject   = "${local.title_prefix} DAG run failed: $${resource.label.workflow_name}"
-    content   = "A DAG run of $${resource.label.workflow_name} failed. Runbook: ${var.runbook_url}#dag-run-failed"
-  }
-
-  notification_channels = local.notification_channels
-  user_labels           = { environment = var.environment, component = "composer" }
-}
-
-resource "google_monitoring_alert_policy" "task_failed" {
-  project      = var.project_id
-  display_name = "${local.title_prefix} Airflow task failed"
-  combiner     = "OR"
-  severity     = "WARNING"
-
-  conditions {
-    display_name = "Composer task instance finished in state failed"
-
-    condition_threshold {
+    task_failed = {
+      display_name    = "${local.title_prefix} Airflow task failed"
+      severity        = "WARNING"
+      condition       = "Composer task instance finished in state failed"
       filter          = "resource.type = \"cloud_composer_workflow\" AND metric.type = \"composer.googleapis.com/workflow/task/run_count\" AND metric.labels.state = \"failed\""
-      comparison      = "COMPARISON_GT"
-      threshold_value = 0
-      duration        = "0s"
-
-      aggregations {
-        alignment_period     = "300s"
-        per_series_aligner   = "ALIGN_SUM"
-        cross_series_reducer = "REDUCE_SUM"
-        group_by_fields      = ["resource.label.workflow_name", "metric.label.task_name"]
-      }
-
-      trigger {
-        count = 1
-      }
+      group_by_fields = ["resource.label.workflow_name", "metric.label.task_name"]
+      subject         = "${local.title_prefix} task failed: $${metric.label.task_name}"
+      content         = "Task $${metric.label.task_name} of $${resource.label.workflow_name} failed (retries may still succeed). Runbook: ${var.runbook_url}#task-failed"
+      component       = "composer"
+    }
+    extract_failed = {
+      display_name    = "${local.title_prefix} Extract run exited non-zero"
+      severity        = "ERROR"
+      condition       = "Extractor run_finished with exit_code != 0"
+      filter          = "metric.type = \"logging.googleapis.com/user/${google_logging_metric.run_finished["failures"].name}\""
+      group_by_fields = ["metric.label.source", "metric.label.exit_code"]
+      subject         = "${local.title_prefix} extract $${metric.label.source} exited $${metric.label.exit_code}"
+      content         = "The extractor for $${metric.label.source} exited with code $${metric.label.exit_code}. Runbook: ${var.runbook_url}#extract-run-exited-non-zero"
+      component       = "extract"
     }
   }
-
-  alert_strategy {
-    auto_close = "86400s"
-  }
-
-  documentation {
-    mime_type = "text/markdown"
-    subject   = "${local.title_prefix} task failed: $${metric.label.task_name}"
-    content   = "Task $${metric.label.task_name} of $${resource.label.workflow_name} failed (retries may still succeed). Runbook: ${var.runbook_url}#task-failed"
-  }
-
-  notification_channels = local.notification_channels
-  user_labels           = { environment = var.environment, component = "composer" }
 }
 
-resource "google_monitoring_alert_policy" "extract_failed" {
+resource "google_monitoring_alert_policy" "count" {
+  for_each = local.count_alerts
+
   project      = var.project_id
-  display_name = "${local.title_prefix} Extract run exited non-zero"
+  display_name = each.value.display_name
   combiner     = "OR"
-  severity     = "ERROR"
+  severity     = each.value.severity
 
   conditions {
-    display_name = "Extractor run_finished with exit_code != 0"
+    display_name = each.value.condition
 
     condition_threshold {
-      filter          = "metric.type = \"logging.googleapis.com/user/${google_logging_metric.failures.name}\""
+      filter          = each.value.filter
       comparison      = "COMPARISON_GT"
       threshold_value = 0
       duration        = "0s"
@@ -123,7 +78,7 @@ resource "google_monitoring_alert_policy" "extract_failed" {
         alignment_period     = "300s"
         per_series_aligner   = "ALIGN_SUM"
         cross_series_reducer = "REDUCE_SUM"
-        group_by_fields      = ["metric.label.source", "metric.label.exit_code"]
+        group_by_fields      = each.value.group_by_fields
       }
 
       trigger {
@@ -138,12 +93,12 @@ resource "google_monitoring_alert_policy" "extract_failed" {
 
   documentation {
     mime_type = "text/markdown"
-    subject   = "${local.title_prefix} extract $${metric.label.source} exited $${metric.label.exit_code}"
-    content   = "The extractor for $${metric.label.source} exited with code $${metric.label.exit_code}. Runbook: ${var.runbook_url}#extract-run-exited-non-zero"
+    subject   = each.value.subject
+    content   = each.value.content
   }
 
   notification_channels = local.notification_channels
-  user_labels           = { environment = var.environment, component = "extract" }
+  user_labels           = { environment = var.environment, component = each.value.component }
 }
 
 resource "google_monitoring_alert_policy" "composer_unhealthy" {

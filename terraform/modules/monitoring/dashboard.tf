@@ -1,7 +1,7 @@
 # The ELT dashboard: rows loaded, run durations and run outcomes per source (log-based metrics), DAG runs, last run reports.
 locals {
-  promql_rows     = "logging_googleapis_com:user_${google_logging_metric.rows.name}"
-  promql_duration = "logging_googleapis_com:user_${google_logging_metric.duration.name}"
+  promql_rows     = "logging_googleapis_com:user_${google_logging_metric.run_finished["rows"].name}"
+  promql_duration = "logging_googleapis_com:user_${google_logging_metric.run_finished["duration"].name}"
 
   dashboard_tiles = [
     {
@@ -21,7 +21,7 @@ locals {
     },
     {
       title = "Extract failures by source and exit code (per hour)"
-      query = "sum by (source, exit_code) (increase(logging_googleapis_com:user_${google_logging_metric.failures.name}[1h]))"
+      query = "sum by (source, exit_code) (increase(logging_googleapis_com:user_${google_logging_metric.run_finished["failures"].name}[1h]))"
       plot  = "STACKED_BAR"
     },
   ]
