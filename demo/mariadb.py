@@ -56,7 +56,11 @@ class MariaDBServer:
     @property
     def url(self) -> str:
         """SQLAlchemy URL in the form the extractor reads from `SOURCES__MYSQL__CREDENTIALS`."""
-        return f"mysql+pymysql://{self.user}:{self.password}@127.0.0.1:{self.port}/{self.database}"
+        return self.url_for(self.database)
+
+    def url_for(self, database: str) -> str:
+        """The same URL for another database on this server."""
+        return f"mysql+pymysql://{self.user}:{self.password}@127.0.0.1:{self.port}/{database}"
 
     @property
     def socket_path(self) -> Path:

@@ -38,19 +38,11 @@ class MySQLDatabase:
     def __init__(self, server: MariaDBServer, name: str) -> None:
         self.server = server
         self.name = name
-        self.url = f"mysql+pymysql://{server.user}:{server.password}@127.0.0.1:{server.port}/{name}"
+        self.url = server.url_for(name)
 
     def connect(self) -> pymysql.Connection:
         """A new autocommit connection (utf8mb4) to this database."""
-        return pymysql.connect(
-            host="127.0.0.1",
-            port=self.server.port,
-            user=self.server.user,
-            password=self.server.password,
-            database=self.name,
-            autocommit=True,
-            charset="utf8mb4",
-        )
+        return self.server.connect(database=self.name)
 
     def execute(self, *statements: str, args: list[tuple] | None = None) -> None:
         """Run statements; with `args`, the single statement runs once per tuple (executemany)."""

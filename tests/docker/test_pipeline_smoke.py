@@ -30,7 +30,7 @@ def shop_db(mariadb):
         cur.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
     with mariadb.connect(database=name) as conn:
         counts = seed_shop(conn, SHOP)
-    url = f"mysql+pymysql://{mariadb.user}:{mariadb.password}@127.0.0.1:{mariadb.port}/{name}"
+    url = mariadb.url_for(name)
     return url, counts
 
 

@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,8 @@ import duckdb
 import pymysql
 import pytest
 import yaml
+
+from tests.extract.conftest import CliResult
 
 ROOT = Path(__file__).resolve().parents[2]
 DATASET = "raw_mysql"
@@ -89,18 +90,8 @@ def write_manifest(path: Path, tables: dict[str, Any] | None = None, **settings:
     return path
 
 
-@dataclass
-class ProcessRun:
-    """Exit code, stderr and parsed JSON report of one `python -m extract` process."""
-
-    code: int
-    stderr: str
-    report: dict[str, Any] | None
-
-    @property
-    def error_lines(self) -> list[str]:
-        """The `error: ...` lines the CLI printed."""
-        return [line for line in self.stderr.splitlines() if line.startswith("error:")]
+class ProcessRun(CliResult):
+    """`CliResult` of one `python -m extract` process, with its structured log lines."""
 
     @property
     def events(self) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -312,8 +312,3 @@ class MySQLSource(Source):
             with contextlib.suppress(pymysql.err.Error):
                 self._conn.close()
             self._conn = None
-
-
-def utc_now() -> datetime:
-    """The current instant in UTC (the only clock the source reads, for `--until` defaults in callers)."""
-    return datetime.now(UTC)
