@@ -2,6 +2,7 @@
 
 import sys
 
-from extract.cli import main
+from extract.cli import keep_pandas_out, main
 
+keep_pandas_out()
 sys.exit(main())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.abc
 import re
 import sys
 import traceback
@@ -97,6 +98,28 @@ def _return_freed_memory_promptly() -> None:
 
     with contextlib.suppress(NotImplementedError):  # a pyarrow built without jemalloc
         pyarrow.jemalloc_set_decay_ms(0)
+
+
+def keep_pandas_out() -> None:
+    """Make `import pandas` fail in this process (`python -m extract` calls it first), so that nothing loads it.
+
+    pyarrow imports pandas on its first conversion of a Python value, only to test whether the value is a
+    pandas object: 43 MB of resident memory and 0.15 s in every run of an extractor that never handles
+    pandas objects (pandas is installed as a dependency of google-cloud-bigquery's extras). Every library
+    on the extractor's path treats pandas as optional (`try: import pandas except ImportError`).
+    """
+    if "pandas" not in sys.modules and not any(isinstance(f, _NoPandas) for f in sys.meta_path):
+        sys.meta_path.insert(0, _NoPandas())
+
+
+class _NoPandas(importlib.abc.MetaPathFinder):
+    """An import finder that refuses `pandas` (see `keep_pandas_out`)."""
+
+    def find_spec(self, fullname: str, path: object, target: object = None) -> None:
+        """Raise `ModuleNotFoundError` for pandas; defer to the other finders for everything else."""
+        if fullname == "pandas" or fullname.startswith("pandas."):
+            raise ModuleNotFoundError("pandas is kept out of the extractor (extract.cli)", name=fullname)
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,6 +18,7 @@ import pyarrow as pa
 from extract import __version__
 from extract.apply import TablePlan, table_statements
 from extract.destination import Destination, configure_dlt_environment, pipelines_dir
+from extract.duckdb_direct import EXTRACTED_AT, DirectTable, chunk_stamp, load_table
 from extract.errors import DataMismatchError, ExitCode, ExtractError, TransientError, UsageError
 from extract.ledger import LedgerRow, create_statement, git_revision, insert_statement
 from extract.log import log, redact, set_progress
@@ -26,8 +27,6 @@ from extract.registry import load_source_class
 from extract.report import RunReport, TableReport
 from extract.sources.base import Batch, Source
 from extract.window import Window, format_instant
-
-EXTRACTED_AT = "_extracted_at"
 
 
 @dataclass
@@ -263,6 +262,8 @@ class Runner:
         import dlt
 
         assert self.source is not None
+        if self.source.arrow_native and destination.loads_arrow_directly:
+            return self._load_chunk_direct(destination, tables, chunk, started_at)
         source_counts = {t.name: self.source.count(t, chunk) for t in tables} if self.options.reconcile else {}
         rows: Counter[str] = Counter()
         anomalies: dict[str, Counter[str]] = {t.name: Counter() for t in tables}
@@ -270,18 +271,19 @@ class Runner:
         resources = []
         for table in tables:
             hints = {destination.normalize_column(k): dict(v) for k, v in self.source.column_hints(table).items()}
+            generate = _counting(
+                self.source,
+                table,
+                chunk,
+                extracted_at,
+                rows,
+                anomalies[table.name],
+                read_seconds,
+                destination.max_decimal_precision,
+            )
             resources.append(
                 dlt.resource(
-                    _counting(
-                        self.source,
-                        table,
-                        chunk,
-                        extracted_at,
-                        rows,
-                        anomalies[table.name],
-                        read_seconds,
-                        destination.max_decimal_precision,
-                    ),
+                    generate,
                     name=destination.normalize(table.name),
                     write_disposition="replace",
                     columns=hints or None,
@@ -309,14 +311,83 @@ class Runner:
         statements.append(create_statement(destination.dialect, destination.kind, destination.dataset))
         statements.append(insert_statement(destination.dialect, destination.dataset, ledger))
         destination.execute(statements)
+        self._record_tables(tables, source_counts, staged, anomalies, read_seconds)
+        return Counter(staged)
+
+    def _load_chunk_direct(
+        self, destination: Destination, tables: tuple[TableSpec, ...], chunk: Window, started_at: datetime
+    ) -> Counter[str]:
+        """Count (reconcile), then stream each table into its target, check, and write the ledger: one transaction.
+
+        See `extract.duckdb_direct`: no staging table, the load overlaps the read.
+        """
+        assert self.source is not None
+        source_counts = {t.name: self.source.count(t, chunk) for t in tables} if self.options.reconcile else {}
+        rows: Counter[str] = Counter()
+        loaded: dict[str, int] = {}
+        anomalies: dict[str, Counter[str]] = {t.name: Counter() for t in tables}
+        read_seconds: dict[str, float] = {}
+        dialect, dataset = destination.dialect, destination.dataset
+        with destination.transaction() as connection:
+            names = [(dataset, destination.normalize(t.name)) for t in tables]
+            stamp = chunk_stamp(connection, dialect, names, started_at)
+            for table in tables:
+                hints = self.source.column_hints(table)
+                plan = DirectTable(
+                    dataset=dataset,
+                    table=destination.normalize(table.name),
+                    cursor=destination.normalize_column(table.cursor),
+                    primary_key=tuple(destination.normalize_column(k) for k in table.primary_key),
+                    unique_key=self.source.key_is_unique(table),
+                    replace_bounds=self.source.replace_bounds(table, chunk),
+                    json_columns=frozenset(
+                        destination.normalize_column(k) for k, v in hints.items() if v.get("data_type") == "json"
+                    ),
+                )
+                batches = _counting(
+                    self.source,
+                    table,
+                    chunk,
+                    stamp,
+                    rows,
+                    anomalies[table.name],
+                    read_seconds,
+                    destination.max_decimal_precision,
+                )()
+                where = f"{self.options.source}.{table.name} {chunk}"
+                loaded[table.name] = load_table(
+                    connection, dialect, plan, batches, stamp, destination.normalize_column, where
+                )
+            if self.options.reconcile:
+                self._reconcile(tables, chunk, source_counts, rows, loaded)
+            finished_at = self.now()
+            ledger = [
+                self._ledger_row(
+                    t, chunk, source_counts.get(t.name), loaded[t.name], "success", None, started_at, finished_at
+                )
+                for t in tables
+            ]
+            connection.execute(create_statement(dialect, destination.kind, dataset))
+            connection.execute(insert_statement(dialect, dataset, ledger))
+        self._record_tables(tables, source_counts, loaded, anomalies, read_seconds)
+        return Counter(loaded)
+
+    def _record_tables(
+        self,
+        tables: tuple[TableSpec, ...],
+        source_counts: dict[str, int],
+        loaded: dict[str, int],
+        anomalies: dict[str, Counter[str]],
+        read_seconds: dict[str, float],
+    ) -> None:
+        """Add a committed chunk's figures to the report's tables."""
         for table in tables:
             report = self.report.tables[table.name]
-            report.rows_loaded += staged[table.name]
+            report.rows_loaded += loaded[table.name]
             if self.options.reconcile:
                 report.rows_in_source = (report.rows_in_source or 0) + source_counts[table.name]
             report.add_anomalies(dict(anomalies[table.name]))
             report.duration_s = round(report.duration_s + read_seconds.get(table.name, 0.0), 3)
-        return Counter(staged)
 
     def _reconcile(
         self,
@@ -337,8 +408,8 @@ class Runner:
             name = table.name
             if read[name] != staged[name]:
                 raise DataMismatchError(
-                    f"{self.options.source}.{name} {chunk}: read {read[name]} rows but {staged[name]} reached the "
-                    "staging table; nothing was committed for this chunk; do not retry, investigate the load"
+                    f"{self.options.source}.{name} {chunk}: read {read[name]} rows but {staged[name]} were loaded; "
+                    "nothing was committed for this chunk; do not retry, investigate the load"
                 )
             if staged[name] == before[name]:
                 continue
@@ -499,6 +570,11 @@ def _classify_destination(exc: BaseException, options: RunOptions) -> ExtractErr
         )
     if (isinstance(exc, OSError) and exc.errno == 28) or "no space left" in lowered:
         return ExtractError(f"{where}: no space left on device while loading; free space and rerun the window")
+    if type(exc).__name__ == "OutOfMemoryException":
+        return ExtractError(
+            f"{where}: DuckDB ran out of memory ({_first_line(exc)}); raise EXTRACT_DUCKDB_MEMORY_LIMIT "
+            "(default 128MB) or load the window in smaller --chunk sizes"
+        )
     transient = ("503", "502", "500 ", "429", "rate limit", "timed out", "timeout", "connection reset",
                  "connection aborted", "temporarily unavailable", "backenderror")  # fmt: skip
     if options.destination == "bigquery" and any(t in lowered for t in transient):

@@ -30,6 +30,9 @@ class Source(ABC):
 
     name: ClassVar[str]
     rules: ClassVar[ManifestRules]
+    # True when `read` yields only Arrow tables whose types are final (no dlt normalisation needed): they
+    # then stream straight into a DuckDB staging table (`extract.arrow_staging`) instead of dlt's files.
+    arrow_native: ClassVar[bool] = False
 
     def __init__(self, manifest: SourceManifest) -> None:
         self.manifest = manifest

@@ -70,6 +70,7 @@ class MySQLSource(Source):
     """Reads MySQL/MariaDB tables for a window (see the module docstring)."""
 
     name: ClassVar[str] = "mysql"
+    arrow_native: ClassVar[bool] = True
     rules: ClassVar[ManifestRules] = ManifestRules(
         entities_key="tables", source_keys=frozenset({"timezone", "batch_rows"})
     )
@@ -284,6 +285,8 @@ class MySQLSource(Source):
         columns, names = [], []
         for spec in selected:
             column = data.column(spec.name)
+            if spec.anomalies_are_nulls and column.null_count and spec.anomaly_key:
+                anomalies[spec.anomaly_key] += column.null_count
             columns.append(spec.convert(column) if spec.convert else column)
             names.append(spec.name)
         return pa.Table.from_arrays(columns, names=names)

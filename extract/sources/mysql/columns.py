@@ -66,9 +66,16 @@ class SelectedColumn:
     name: str
     expression: str
     convert: Converter | None = None
-    anomaly_flag: str | None = None  # SQL boolean expression: the value was nulled
+    # How a nulled value is counted: NOT NULL columns count the NULLs they arrive with (no extra work on the
+    # server); nullable ones add `anomaly_flag`, an SQL boolean column, to the SELECT.
+    anomaly_flag: str | None = None
     anomaly_key: str | None = None
     dlt_hint: dict[str, object] | None = None
+
+    @property
+    def anomalies_are_nulls(self) -> bool:
+        """Every NULL in this column is a nulled value (a NOT NULL column with a guard)."""
+        return self.anomaly_key is not None and self.anomaly_flag is None
 
 
 def quote(identifier: str) -> str:
@@ -102,7 +109,19 @@ def _decimal_type(precision: int, scale: int) -> pa.DataType:
 
 
 def _zero_date_flag(col: str) -> str:
-    return f"({col} IS NOT NULL AND (MONTH({col}) = 0 OR DAYOFMONTH({col}) = 0))"
+    # NULL for a NULL value; one product instead of an OR of two comparisons (measurably cheaper per row).
+    return f"(MONTH({col}) * DAYOFMONTH({col}) = 0)"
+
+
+def _guarded(info: ColumnInfo, flag: str, expression: str, convert: Converter, key: str) -> SelectedColumn:
+    """NULL instead of the value where `flag` holds, counted under `key` (see `SelectedColumn`)."""
+    return SelectedColumn(
+        info.name,
+        f"IF({flag}, NULL, {expression})",
+        convert,
+        anomaly_flag=flag if info.nullable else None,
+        anomaly_key=key,
+    )
 
 
 def select_column(info: ColumnInfo, timezone: str) -> SelectedColumn:
@@ -135,22 +154,10 @@ def select_column(info: ColumnInfo, timezone: str) -> SelectedColumn:
         else:
             # Epoch microseconds are exact and independent of the session's time_zone.
             expression, convert = f"CAST(UNIX_TIMESTAMP({col}) * 1000000 AS SIGNED)", _epoch_micros_to_utc
-        return SelectedColumn(
-            info.name,
-            f"CASE WHEN {flag} THEN NULL ELSE {expression} END",
-            convert,
-            anomaly_flag=flag,
-            anomaly_key=f"zero_date:{info.name}",
-        )
+        return _guarded(info, flag, expression, convert, f"zero_date:{info.name}")
     if kind == "time":
         flag = f"({col} < '00:00:00' OR {col} >= '24:00:00')"
-        return SelectedColumn(
-            info.name,
-            f"CASE WHEN {flag} THEN NULL ELSE {col} END",
-            _cast(pa.time64("us")),
-            anomaly_flag=flag,
-            anomaly_key=f"time_out_of_day:{info.name}",
-        )
+        return _guarded(info, flag, col, _cast(pa.time64("us")), f"time_out_of_day:{info.name}")
     if kind == "year":
         return SelectedColumn(info.name, f"CAST({col} AS SIGNED)", _cast(pa.int64()))
     if kind == "bit":
