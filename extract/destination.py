@@ -1,5 +1,8 @@
 """The destination side of a run: a dlt pipeline into the staging dataset, then `apply` into the target.
 
+Arrow-native sources (MySQL) skip the staging dataset on DuckDB: `transaction()` hands the chunk's open
+transaction to `extract.duckdb_direct`, which streams the batches straight into the target.
+
 - `duckdb` (default): the file named by dlt's `DESTINATION__DUCKDB__CREDENTIALS`, else
   `./warehouse.duckdb`. Each dataset is a schema.
 - `bigquery`: project, location and credentials the dlt way (env `DESTINATION__BIGQUERY__...`,

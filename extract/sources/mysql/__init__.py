@@ -14,7 +14,8 @@ up once, with its latest values); tables without one get a window replace (the w
 deleted, then the extracted rows inserted, in one transaction).
 
 Reading: connectorx streams the result set into Arrow record batches (bounded memory); the column
-rules that keep every value exact live in `columns.py`. Metadata, counts and connection checks use
+rules that keep every value exact live in `columns.py`. The batches are final (`arrow_native`): on
+DuckDB they stream straight into the target table (`extract.duckdb_direct`), elsewhere through dlt. Metadata, counts and connection checks use
 PyMySQL. Credentials: `SOURCES__MYSQL__CREDENTIALS` as `mysql+pymysql://user:pass@host:port/db`,
 or the same key in `.dlt/secrets.toml`.
 """
