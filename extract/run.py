@@ -203,14 +203,13 @@ class Runner:
 
     def _load(self, tables: tuple[TableSpec, ...]) -> None:
         assert self.source is not None
-        extracted_at = self.now()
         pipeline_name = f"extract_{self.options.source}_{self.options.dataset_name}"
         progress = _progress(len(self.chunks))
         try:
             with pipelines_dir() as workdir:
                 destination = Destination(self.options.destination, self.options.dataset_name, pipeline_name, workdir)
                 try:
-                    self._load_chunks(destination, tables, extracted_at, progress)
+                    self._load_chunks(destination, tables, progress)
                 finally:
                     destination.close()
         finally:
@@ -220,15 +219,13 @@ class Runner:
         for table in tables:
             self.report.tables[table.name].status = "success"
 
-    def _load_chunks(
-        self, destination: Destination, tables: tuple[TableSpec, ...], extracted_at: datetime, progress: Any
-    ) -> None:
+    def _load_chunks(self, destination: Destination, tables: tuple[TableSpec, ...], progress: Any) -> None:
         for index, chunk in enumerate(self.chunks):
             chunk_report = self.report.chunks[index]
             chunk_started = time.monotonic()
             started_at = self.now()
             try:
-                rows = self._load_chunk(destination, tables, chunk, extracted_at, started_at)
+                rows = self._load_chunk(destination, tables, chunk, started_at)
             except BaseException as exc:
                 chunk_report.status = "failed"
                 self.report.resume_command = resume_command(self.options.argv, chunk.since)
@@ -255,10 +252,12 @@ class Runner:
         destination: Destination,
         tables: tuple[TableSpec, ...],
         chunk: Window,
-        extracted_at: datetime,
         started_at: datetime,
     ) -> Counter[str]:
-        """Count (reconcile), extract and stage, check, then apply data and ledger in one transaction."""
+        """Count (reconcile), extract and stage, check, then apply data and ledger in one transaction.
+
+        The chunk's rows carry `_extracted_at` = `started_at`, the moment the chunk began.
+        """
         import dlt
 
         assert self.source is not None
@@ -275,7 +274,7 @@ class Runner:
                 self.source,
                 table,
                 chunk,
-                extracted_at,
+                started_at,
                 rows,
                 anomalies[table.name],
                 read_seconds,
