@@ -168,7 +168,7 @@ def load_table(
     projection = ", ".join(
         f"CAST({q(name)} AS JSON) AS {q(name)}" if name in plan.json_columns else q(name) for name in names
     )
-    _ensure_target(connection, target, existing, stream.schema, projection, where)
+    _ensure_target(connection, target, existing, stream.schema, projection, q, where)
     connection.register(_BATCHES_VIEW, stream.reader())
     try:
         columns = ", ".join(q(name) for name in names)
@@ -213,7 +213,13 @@ def _memory_limit(connection: Any, limit: int) -> Iterator[None]:
 
 
 def _ensure_target(
-    connection: Any, target: str, existing: dict[str, str], schema: pa.Schema, projection: str, where: str
+    connection: Any,
+    target: str,
+    existing: dict[str, str],
+    schema: pa.Schema,
+    projection: str,
+    quote: Callable[[str], str],
+    where: str,
 ) -> None:
     """Create the target with the batches' columns, or add the columns it lacks; refuse a changed type."""
     connection.register(_SCHEMA_VIEW, schema.empty_table())
@@ -227,7 +233,7 @@ def _ensure_target(
             connection.unregister(_SCHEMA_VIEW)
     for name, sql_type, *_ in incoming:
         if name not in existing:
-            connection.execute(f'ALTER TABLE {target} ADD COLUMN "{name.replace(chr(34), chr(34) * 2)}" {sql_type}')
+            connection.execute(f"ALTER TABLE {target} ADD COLUMN {quote(name)} {sql_type}")
         elif existing[name] != sql_type:
             raise ExtractError(
                 f"{where}: column {name!r} arrives as {sql_type} but {target} stores {existing[name]}; "
