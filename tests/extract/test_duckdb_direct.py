@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -165,7 +166,8 @@ def test_the_streaming_budget_grows_with_the_columns_where_the_floor_alone_runs_
         assert float(restored.split()[0]) < 16
 
 
-def test_python_m_extract_runs_without_pandas_yet_arrow_converts_python_values():
+def _pandas_probe(allow: bool) -> list[str]:
+    """In a fresh interpreter: block pandas as `python -m extract` does, convert a value with Arrow, try pandas."""
     code = (
         "import sys\n"
         "from extract.cli import keep_pandas_out\n"
@@ -175,9 +177,17 @@ def test_python_m_extract_runs_without_pandas_yet_arrow_converts_python_values()
         "stamp = pa.scalar(datetime(2024, 1, 1, tzinfo=timezone.utc), pa.timestamp('us', tz='UTC'))\n"
         "try:\n"
         "    import pandas\n"
-        "except ModuleNotFoundError:\n"
-        "    print('blocked', stamp.value, 'pandas' in sys.modules)\n"
+        "    print('imported', stamp.value)\n"
+        "except ModuleNotFoundError as exc:\n"
+        "    print('blocked', stamp.value, 'EXTRACT_ALLOW_PANDAS' in str(exc))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    env = {k: v for k, v in os.environ.items() if k != "EXTRACT_ALLOW_PANDAS"}
+    if allow:
+        env["EXTRACT_ALLOW_PANDAS"] = "1"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    return result.stdout.split()
 
-    assert result.stdout.split() == ["blocked", "1704067200000000", "False"]
+
+def test_python_m_extract_keeps_pandas_out_yet_arrow_converts_python_values():
+    assert _pandas_probe(allow=False) == ["blocked", "1704067200000000", "True"]
+    assert _pandas_probe(allow=True) == ["imported", "1704067200000000"]
