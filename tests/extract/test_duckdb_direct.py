@@ -191,3 +191,24 @@ def _pandas_probe(allow: bool) -> list[str]:
 def test_python_m_extract_keeps_pandas_out_yet_arrow_converts_python_values():
     assert _pandas_probe(allow=False) == ["blocked", "1704067200000000", "True"]
     assert _pandas_probe(allow=True) == ["imported", "1704067200000000"]
+
+
+def test_duckdb_out_of_memory_is_one_line_naming_the_setting_and_commits_nothing(
+    mysql_db, manifest, warehouse, run_cli, monkeypatch
+):
+    mysql_db.execute(
+        ORDERS,
+        "INSERT INTO orders SELECT seq, seq % 1000, TIMESTAMP('2024-03-01') + INTERVAL seq SECOND FROM seq_1_to_60000",
+    )
+    path = manifest({"mysql": {"tables": {"orders": {"cursor": "updated_at", "primary_key": "id"}}}})
+    assert _run(run_cli, path, WINDOW_1).code == 0
+
+    monkeypatch.setenv("EXTRACT_DUCKDB_MEMORY_LIMIT", "1MB")  # the merge of the rerun cannot fit
+    result = _run(run_cli, path, WINDOW_1)
+
+    assert result.code == 1
+    assert len(result.error_lines) == 1
+    assert "ran out of memory" in result.error_lines[0]
+    assert "EXTRACT_DUCKDB_MEMORY_LIMIT" in result.error_lines[0]
+    assert "Traceback" not in result.stderr
+    assert query(warehouse, "SELECT count(*), count(DISTINCT _extracted_at) FROM raw_mysql.orders") == [(60_000, 1)]
