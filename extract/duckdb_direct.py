@@ -165,6 +165,11 @@ def load_table(
         return 0
     stream = _Stream(_normalized(first, normalize, where), batches, normalize, where)
     names = stream.schema.names
+    if plan.primary_key and not plan.unique_key and "rowid" in {n.lower() for n in (*names, *existing)}:
+        raise ExtractError(
+            f"{where}: a column named 'rowid' hides DuckDB's row id, which the merge needs to keep the latest row per "
+            "key when the database does not enforce the key; add a PRIMARY KEY or UNIQUE index on the key columns"
+        )
     projection = ", ".join(
         f"CAST({q(name)} AS JSON) AS {q(name)}" if name in plan.json_columns else q(name) for name in names
     )

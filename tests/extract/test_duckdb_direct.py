@@ -212,3 +212,36 @@ def test_duckdb_out_of_memory_is_one_line_naming_the_setting_and_commits_nothing
     assert "EXTRACT_DUCKDB_MEMORY_LIMIT" in result.error_lines[0]
     assert "Traceback" not in result.stderr
     assert query(warehouse, "SELECT count(*), count(DISTINCT _extracted_at) FROM raw_mysql.orders") == [(60_000, 1)]
+
+
+def test_awkward_names_are_normalised_and_quoted_like_dlt_does(mysql_db, manifest, warehouse, run_cli):
+    mysql_db.execute(
+        "CREATE TABLE `Order-Lines` (`Key` BIGINT PRIMARY KEY, `Group` VARCHAR(8), `Select` INT, "
+        "`Updated At` DATETIME(6) NOT NULL)",
+        "INSERT INTO `Order-Lines` VALUES (1, 'a', 10, '2024-03-01 08:00:00'), (2, 'b', 20, '2024-03-01 09:00:00')",
+    )
+    path = manifest({"mysql": {"tables": {"Order-Lines": {"cursor": "Updated At", "primary_key": "Key"}}}})
+
+    assert _run(run_cli, path, WINDOW_1).code == 0
+    mysql_db.execute("UPDATE `Order-Lines` SET `Select` = 11, `Updated At` = '2024-03-02 08:00:00' WHERE `Key` = 1")
+    assert _run(run_cli, path, WINDOW_2).code == 0
+
+    rows = query(warehouse, 'SELECT "key", "group", "select", updated_at FROM raw_mysql.order_lines ORDER BY 1')
+    assert [(k, g, s) for k, g, s, _ in rows] == [(1, "a", 11), (2, "b", 20)]
+
+
+def test_a_rowid_column_with_an_unenforced_key_is_refused_before_anything_is_written(
+    mysql_db, manifest, warehouse, run_cli
+):
+    mysql_db.execute(
+        "CREATE TABLE legacy (id BIGINT NOT NULL, rowid BIGINT, updated_at DATETIME(6) NOT NULL)",
+        "INSERT INTO legacy VALUES (1, 100, '2024-03-01 08:00:00')",
+    )
+    path = manifest({"mysql": {"tables": {"legacy": {"cursor": "updated_at", "primary_key": "id"}}}})
+
+    result = _run(run_cli, path, WINDOW_1)
+
+    assert result.code == 1
+    assert len(result.error_lines) == 1
+    assert "'rowid'" in result.error_lines[0]
+    assert query(warehouse, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'legacy'") == [(0,)]
