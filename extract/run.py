@@ -300,15 +300,7 @@ class Runner:
             statements += table_statements(
                 destination.dialect, destination.dataset, destination.staging_dataset, plan, chunk
             )
-        finished_at = self.now()
-        ledger = [
-            self._ledger_row(
-                t, chunk, source_counts.get(t.name), staged[t.name], "success", None, started_at, finished_at
-            )
-            for t in tables
-        ]
-        statements.append(create_statement(destination.dialect, destination.kind, destination.dataset))
-        statements.append(insert_statement(destination.dialect, destination.dataset, ledger))
+        statements += self._ledger_statements(destination, tables, chunk, source_counts, staged, started_at)
         destination.execute(statements)
         self._record_tables(tables, source_counts, staged, anomalies, read_seconds)
         return Counter(staged)
@@ -359,15 +351,8 @@ class Runner:
                 )
             if self.options.reconcile:
                 self._reconcile(tables, chunk, source_counts, rows, loaded)
-            finished_at = self.now()
-            ledger = [
-                self._ledger_row(
-                    t, chunk, source_counts.get(t.name), loaded[t.name], "success", None, started_at, finished_at
-                )
-                for t in tables
-            ]
-            connection.execute(create_statement(dialect, destination.kind, dataset))
-            connection.execute(insert_statement(dialect, dataset, ledger))
+            for statement in self._ledger_statements(destination, tables, chunk, source_counts, loaded, started_at):
+                connection.execute(statement)
         self._record_tables(tables, source_counts, loaded, anomalies, read_seconds)
         return Counter(loaded)
 
@@ -460,6 +445,30 @@ class Runner:
             git_revision=self.revision,
         )
 
+    def _ledger_statements(
+        self,
+        destination: Destination,
+        tables: tuple[TableSpec, ...],
+        chunk: Window,
+        source_counts: dict[str, int],
+        loaded: dict[str, int],
+        started_at: datetime,
+        error: str | None = None,
+    ) -> list[str]:
+        """The statements that record the chunk in `_extract_runs`: `success`, or `failed` with `error`."""
+        finished_at = self.now()
+        status = "failed" if error is not None else "success"
+        rows = [
+            self._ledger_row(
+                t, chunk, source_counts.get(t.name), loaded.get(t.name, 0), status, error, started_at, finished_at
+            )
+            for t in tables
+        ]
+        return [
+            create_statement(destination.dialect, destination.kind, destination.dataset),
+            insert_statement(destination.dialect, destination.dataset, rows),
+        ]
+
     def _record_failure(
         self,
         destination: Destination,
@@ -470,14 +479,8 @@ class Runner:
     ) -> None:
         """Best effort: mark the chunk `failed` in the ledger (the destination itself may be what failed)."""
         error = redact(str(self._as_extract_error(exc)))
-        rows = [self._ledger_row(t, chunk, None, 0, "failed", error, started_at, self.now()) for t in tables]
         try:
-            destination.execute(
-                [
-                    create_statement(destination.dialect, destination.kind, destination.dataset),
-                    insert_statement(destination.dialect, destination.dataset, rows),
-                ]
-            )
+            destination.execute(self._ledger_statements(destination, tables, chunk, {}, {}, started_at, error))
         except Exception as ledger_exc:  # noqa: BLE001 - never hide the original failure
             log(
                 "ledger_write_failed",
