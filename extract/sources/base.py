@@ -31,7 +31,7 @@ class Source(ABC):
     name: ClassVar[str]
     rules: ClassVar[ManifestRules]
     # True when `read` yields only Arrow tables whose types are final (no dlt normalisation needed): they
-    # then stream straight into a DuckDB staging table (`extract.arrow_staging`) instead of dlt's files.
+    # then stream straight into the DuckDB target table (`extract.duckdb_direct`) instead of through dlt's files.
     arrow_native: ClassVar[bool] = False
 
     def __init__(self, manifest: SourceManifest) -> None:
