@@ -6,7 +6,7 @@ import shlex
 import sys
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -95,32 +95,33 @@ def _prepare(batch: Batch, extracted_at: datetime, max_decimal_precision: int) -
     return batch
 
 
-def _counting(
-    source: Source,
-    table: TableSpec,
-    window: Window,
-    extracted_at: datetime,
-    rows: Counter[str],
-    anomalies: Counter[str],
-    read_seconds: dict[str, float],
-    max_decimal_precision: int,
-) -> Callable[[], Iterator[Batch]]:
-    """A dlt resource body that reads `table`, counting its rows and the time spent in the source."""
+@dataclass
+class _ChunkTally:
+    """What one chunk read, per table: rows, anomalies (e.g. zero dates nulled) and seconds spent in the source."""
 
-    def generate() -> Iterator[Batch]:
-        batches = iter(source.read(table, window, anomalies))
-        while True:
-            started = time.monotonic()
-            batch = next(batches, None)
-            read_seconds[table.name] = read_seconds.get(table.name, 0.0) + time.monotonic() - started
-            if batch is None:
-                return
-            size = batch.num_rows if isinstance(batch, pa.Table) else len(batch)
-            if size:
-                rows[table.name] += size
-                yield _prepare(batch, extracted_at, max_decimal_precision)
+    rows: Counter[str] = field(default_factory=Counter)
+    anomalies: defaultdict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    read_seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
 
-    return generate
+    def reader(
+        self, source: Source, table: TableSpec, window: Window, extracted_at: datetime, max_decimal_precision: int
+    ) -> Callable[[], Iterator[Batch]]:
+        """A generator function (a dlt resource body) that reads `table`, counting into this tally."""
+
+        def generate() -> Iterator[Batch]:
+            batches = iter(source.read(table, window, self.anomalies[table.name]))
+            while True:
+                started = time.monotonic()
+                batch = next(batches, None)
+                self.read_seconds[table.name] += time.monotonic() - started
+                if batch is None:
+                    return
+                size = batch.num_rows if isinstance(batch, pa.Table) else len(batch)
+                if size:
+                    self.rows[table.name] += size
+                    yield _prepare(batch, extracted_at, max_decimal_precision)
+
+        return generate
 
 
 class Runner:
@@ -264,25 +265,14 @@ class Runner:
         if self.source.arrow_native and destination.loads_arrow_directly:
             return self._load_chunk_direct(destination, tables, chunk, started_at)
         source_counts = {t.name: self.source.count(t, chunk) for t in tables} if self.options.reconcile else {}
-        rows: Counter[str] = Counter()
-        anomalies: dict[str, Counter[str]] = {t.name: Counter() for t in tables}
-        read_seconds: dict[str, float] = {}
+        tally = _ChunkTally()
+        rows = tally.rows
         resources = []
         for table in tables:
             hints = {destination.normalize_column(k): dict(v) for k, v in self.source.column_hints(table).items()}
-            generate = _counting(
-                self.source,
-                table,
-                chunk,
-                started_at,
-                rows,
-                anomalies[table.name],
-                read_seconds,
-                destination.max_decimal_precision,
-            )
             resources.append(
                 dlt.resource(
-                    generate,
+                    tally.reader(self.source, table, chunk, started_at, destination.max_decimal_precision),
                     name=destination.normalize(table.name),
                     write_disposition="replace",
                     columns=hints or None,
@@ -302,7 +292,7 @@ class Runner:
             )
         statements += self._ledger_statements(destination, tables, chunk, source_counts, staged, started_at)
         destination.execute(statements)
-        self._record_tables(tables, source_counts, staged, anomalies, read_seconds)
+        self._record_tables(tables, source_counts, staged, tally)
         return Counter(staged)
 
     def _load_chunk_direct(
@@ -314,10 +304,8 @@ class Runner:
         """
         assert self.source is not None
         source_counts = {t.name: self.source.count(t, chunk) for t in tables} if self.options.reconcile else {}
-        rows: Counter[str] = Counter()
+        tally = _ChunkTally()
         loaded: dict[str, int] = {}
-        anomalies: dict[str, Counter[str]] = {t.name: Counter() for t in tables}
-        read_seconds: dict[str, float] = {}
         dialect, dataset = destination.dialect, destination.dataset
         with destination.transaction() as connection:
             names = [(dataset, destination.normalize(t.name)) for t in tables]
@@ -335,25 +323,16 @@ class Runner:
                         destination.normalize_column(k) for k, v in hints.items() if v.get("data_type") == "json"
                     ),
                 )
-                batches = _counting(
-                    self.source,
-                    table,
-                    chunk,
-                    stamp,
-                    rows,
-                    anomalies[table.name],
-                    read_seconds,
-                    destination.max_decimal_precision,
-                )()
+                batches = tally.reader(self.source, table, chunk, stamp, destination.max_decimal_precision)()
                 where = f"{self.options.source}.{table.name} {chunk}"
                 loaded[table.name] = load_table(
                     connection, dialect, plan, batches, stamp, destination.normalize_column, where
                 )
             if self.options.reconcile:
-                self._reconcile(tables, chunk, source_counts, rows, loaded)
+                self._reconcile(tables, chunk, source_counts, tally.rows, loaded)
             for statement in self._ledger_statements(destination, tables, chunk, source_counts, loaded, started_at):
                 connection.execute(statement)
-        self._record_tables(tables, source_counts, loaded, anomalies, read_seconds)
+        self._record_tables(tables, source_counts, loaded, tally)
         return Counter(loaded)
 
     def _record_tables(
@@ -361,8 +340,7 @@ class Runner:
         tables: tuple[TableSpec, ...],
         source_counts: dict[str, int],
         loaded: dict[str, int],
-        anomalies: dict[str, Counter[str]],
-        read_seconds: dict[str, float],
+        tally: _ChunkTally,
     ) -> None:
         """Add a committed chunk's figures to the report's tables."""
         for table in tables:
@@ -370,8 +348,8 @@ class Runner:
             report.rows_loaded += loaded[table.name]
             if self.options.reconcile:
                 report.rows_in_source = (report.rows_in_source or 0) + source_counts[table.name]
-            report.add_anomalies(dict(anomalies[table.name]))
-            report.duration_s = round(report.duration_s + read_seconds.get(table.name, 0.0), 3)
+            report.add_anomalies(dict(tally.anomalies[table.name]))
+            report.duration_s = round(report.duration_s + tally.read_seconds[table.name], 3)
 
     def _reconcile(
         self,
@@ -574,8 +552,8 @@ def _classify_destination(exc: BaseException, options: RunOptions) -> ExtractErr
         return ExtractError(f"{where}: no space left on device while loading; free space and rerun the window")
     if type(exc).__name__ == "OutOfMemoryException":
         return ExtractError(
-            f"{where}: DuckDB ran out of memory ({_first_line(exc)}); raise EXTRACT_DUCKDB_MEMORY_LIMIT "
-            "(default 128MB) or load the window in smaller --chunk sizes"
+            f"{options.source} {options.window} -> {where}: DuckDB ran out of memory ({_first_line(exc)}); "
+            "raise EXTRACT_DUCKDB_MEMORY_LIMIT (default 128MB) or load the window in smaller --chunk sizes"
         )
     transient = ("503", "502", "500 ", "429", "rate limit", "timed out", "timeout", "connection reset",
                  "connection aborted", "temporarily unavailable", "backenderror")  # fmt: skip
